@@ -15,6 +15,7 @@ import json
 import math
 import os
 import random
+import signal
 import time
 from pathlib import Path
 
@@ -128,12 +129,24 @@ def main(argv: list[str] | None = None) -> None:
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step, history = state["step"], state["history"]
+        if scheduler.last_epoch != step or state.get("total_steps", total_steps) != total_steps:
+            # A changed --epochs on resume: continue the linear decay toward the new end.
+            scheduler = get_linear_schedule_with_warmup(
+                optimizer, int(args.warmup * total_steps), total_steps, last_epoch=-1)
+            for _ in range(step):
+                scheduler.step()
         print(f"resumed at step {step}/{total_steps}", flush=True)
+
+    stop_requested = []
+    # SIGTERM/SIGUSR1: save a checkpoint at the next step and exit, so a run can be re-planned.
+    signal.signal(signal.SIGTERM, lambda *_: stop_requested.append(True))
+    signal.signal(signal.SIGUSR1, lambda *_: stop_requested.append(True))
 
     def save_checkpoint() -> None:
         tmp = checkpoint.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "step": step, "history": history}, tmp)
+                    "scheduler": scheduler.state_dict(), "step": step, "history": history,
+                    "total_steps": total_steps}, tmp)
         tmp.replace(checkpoint)
 
     pad_id = tokenizer.pad_token_id or 0
@@ -168,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
-        loss_sum += float(out.loss) * len(members)
+        loss_sum += float(out.loss.detach()) * len(members)
         seen += len(members)
         if step % 50 == 0 or step == total_steps:
             elapsed = time.time() - window_start
@@ -179,6 +192,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"{rate * 1000:.1f} ms/window eta {remaining / 60:.1f} min lr {scheduler.get_last_lr()[0]:.2e}",
                   flush=True)
             window_start, loss_sum, seen = time.time(), 0.0, 0
+        if stop_requested:
+            save_checkpoint()
+            print(f"stopped at step {step} on request; checkpoint saved", flush=True)
+            return
         if time.time() - last_save > args.checkpoint_minutes * 60:
             save_checkpoint()
             last_save = time.time()

@@ -1,0 +1,1 @@
+"""`qa-desktop bench`: qa-desktop against the transformers pipeline, same weights, one run."""

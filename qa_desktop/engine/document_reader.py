@@ -1,0 +1,94 @@
+"""Text out of the files people open: .txt/.md (any common encoding) and .pdf (text layer).
+
+Invalid UTF-8 is decoded with replacement characters and said so; binary files and PDFs
+without a text layer are refused with a message that names the fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa_desktop.engine.errors import InputError
+
+MAX_FILE_BYTES = 50_000_000
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".rst", ".csv", ".json", ".html", ".htm", "")
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if not head:
+        return False
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(head) > 0.1
+
+
+def decode_text(data: bytes, name: str = "the file") -> tuple[str, tuple[str, ...]]:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), ()
+    try:
+        return data.decode("utf-8"), ()
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        return text, (
+            f"{name} is not valid UTF-8: {bad} undecodable byte sequence(s) were replaced by "
+            "\ufffd. Save the file as UTF-8 to keep every character.",
+        )
+
+
+def _read_pdf(path: Path) -> Document:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:
+        raise InputError("Reading PDF files needs pypdf: pip install pypdf") from None
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise InputError(f"{path.name} is not a readable PDF ({exc}).") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise InputError(
+            f"{path.name} has no text layer (it is scanned images). Run OCR on it first, for "
+            "example `ocrmypdf in.pdf out.pdf`, then open the result."
+        )
+    return Document(path, text)
+
+
+def read_document(path: str | Path) -> Document:
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InputError(f"No file at {path}.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; open a .txt, .md or .pdf file.")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{path.name} is {size / 1e6:.0f} MB; open a file under {MAX_FILE_BYTES // 1_000_000} MB.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if path.suffix.lower() == ".pdf" or data.startswith(b"%PDF-"):
+        return _read_pdf(path)
+    if _looks_binary(data):
+        raise InputError(
+            f"{path.name} is a binary file, not text. Open a .txt, .md or .pdf file, or paste the text."
+        )
+    text, warnings = decode_text(data, path.name)
+    return Document(path, text, warnings)

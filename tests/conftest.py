@@ -1,0 +1,88 @@
+"""Shared fixtures: tiny exported QA models (built offline in seconds), the Qt platform, and a
+guard that fails any test opening a network connection."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Nothing in qa-desktop may open a network connection (local sockets stay allowed)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in ("127.0.0.1", "::1", "localhost"):
+                raise AssertionError(f"network access attempted: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    """Imported models, autosave and settings go to a temporary directory in tests."""
+    monkeypatch.setenv("QA_DESKTOP_DATA_DIR", str(tmp_path / "qa-desktop-data"))
+
+
+def _exported(tmp_path_factory, kind: str, quantize: str | None) -> Path:
+    from tiny_models import build_tiny_checkpoint
+
+    from qa_desktop.engine.onnx_export import export_model
+
+    root = tmp_path_factory.mktemp(f"tiny-{kind}")
+    checkpoint = build_tiny_checkpoint(root / "checkpoint", kind)
+    export_model(str(checkpoint), root / "onnx", quantize=quantize, progress=None)
+    return root / "onnx"
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_checkpoint(tmp_path_factory) -> Path:
+    from tiny_models import build_tiny_checkpoint
+
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-bert-ckpt") / "checkpoint", "bert")
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_model(tmp_path_factory) -> Path:
+    """An exported (fp32, optimized) tiny random BERT QA model directory."""
+    return _exported(tmp_path_factory, "bert", None)
+
+
+@pytest.fixture(scope="session")
+def tiny_xlmr_model(tmp_path_factory) -> Path:
+    """An exported tiny random XLM-R QA model directory (no token_type_ids input)."""
+    return _exported(tmp_path_factory, "xlmr", None)
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared, or a clear skip when ../shared is not beside the checkout."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared/ holds the training data); skipping")
+    return path
+
+
+def bundled_default_model() -> Path:
+    """The bundled default model, or a clear skip while none is bundled."""
+    from qa_desktop.engine.errors import ModelError
+    from qa_desktop.engine.model_store import default_model
+
+    try:
+        return default_model()
+    except ModelError:
+        pytest.skip("no bundled default model in resources/models yet")
