@@ -81,7 +81,8 @@ def builtin_items() -> list[QAItem]:
     items = []
     for p, (title, context, qas) in enumerate(PASSAGES):
         for q, (question, answer) in enumerate(qas):
-            assert answer in context, (title, answer)
+            if answer not in context:
+                raise ValueError(f"built-in passage {title!r}: {answer!r} is not in the paragraph")
             items.append(QAItem(f"builtin-{p}-{q}", title, question, context, (answer,)))
     return items
 

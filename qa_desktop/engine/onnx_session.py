@@ -29,7 +29,7 @@ def physical_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _session_options(threads: int | None, optimized_path: Path | None):
+def _session_options(threads: int | None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -38,8 +38,6 @@ def _session_options(threads: int | None, optimized_path: Path | None):
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # our own messages say what matters
-    if optimized_path is not None:
-        options.optimized_model_filepath = str(optimized_path)
     return options
 
 
@@ -59,7 +57,7 @@ def create_session(model_path: Path, device: str = "auto", threads: int | None =
     session = None
     if want_cuda:
         try:
-            session = ort.InferenceSession(str(model_path), _session_options(threads, None),
+            session = ort.InferenceSession(str(model_path), _session_options(threads),
                                            providers=[CUDA, CPU])
             if CUDA not in session.get_providers():
                 reason = ("The CUDA provider did not initialize (check the CUDA and cuDNN "
@@ -69,7 +67,7 @@ def create_session(model_path: Path, device: str = "auto", threads: int | None =
             session = None
     if session is None:
         try:
-            session = ort.InferenceSession(str(model_path), _session_options(threads, None),
+            session = ort.InferenceSession(str(model_path), _session_options(threads),
                                            providers=[CPU])
         except Exception as exc:  # noqa: BLE001 - a damaged file is the user's to fix
             raise ModelError(
@@ -137,7 +135,13 @@ class OnnxReader:
             rows = order[begin: begin + self.batch_size]
             batch = [windows[i] for i in rows]
             length = max(w.seq_len for w in batch)
-            outputs = self.session.run(self._outputs, self._feed(batch, length))
+            try:
+                outputs = self.session.run(self._outputs, self._feed(batch, length))
+            except Exception as exc:  # noqa: BLE001 - e.g. token ids the embedding does not have
+                raise ModelError(
+                    f"ONNX Runtime failed on this input ({_one_line(exc)}). The tokenizer and the "
+                    "model may not belong together: re-export the model with its own tokenizer."
+                ) from None
             if len(outputs) == 1:
                 s, e = outputs[0][..., 0], outputs[0][..., 1]
             else:

@@ -33,6 +33,9 @@ class ProgressUpdate:
     done: int = 0
     total: int = 0
     text: str = ""
+    # Every distinct text reported since the previous delivery, oldest first: updates are
+    # coalesced, but a log of steps should still show each step.
+    lines: tuple[str, ...] = ()
 
     @property
     def fraction(self) -> float | None:
@@ -50,6 +53,8 @@ class OperationContext:
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._latest: ProgressUpdate | None = None
+        self._lines: list[str] = []
+        self._last_text = ""
         self._pending = False
         self._deliver = deliver
 
@@ -62,8 +67,11 @@ class OperationContext:
 
     def report(self, done: int = 0, total: int = 0, text: str = "") -> None:
         with self._lock:
-            if not text and self._latest is not None:
-                text = self._latest.text  # numbers without words keep the last words
+            if not text:
+                text = self._last_text  # numbers without words keep the last words
+            elif text != self._last_text:
+                self._lines.append(text)
+                self._last_text = text
             self._latest = ProgressUpdate(int(done), int(total), text)
             if self._pending:
                 return
@@ -72,17 +80,17 @@ class OperationContext:
 
     def say(self, text: str) -> None:
         """A step without numbers ("Loading the model…")."""
-        with self._lock:
-            self._latest = ProgressUpdate(0, 0, text)
-            if self._pending:
-                return
-            self._pending = True
-        self._deliver()
+        self.report(0, 0, text)
 
     def _take_progress(self) -> ProgressUpdate | None:
         with self._lock:
             self._pending = False
-            return self._latest
+            if self._latest is None:
+                return None
+            update = ProgressUpdate(self._latest.done, self._latest.total, self._latest.text,
+                                    tuple(self._lines))
+            self._lines = []
+            return update
 
     def _request_cancel(self) -> None:
         self._cancel.set()

@@ -1,0 +1,310 @@
+"""The benchmark's results: ratios against the issue's targets, as a JSON object and as a table.
+
+`build()` turns the raw worker outputs into one report dict (what `--json` prints); `table()`
+renders it for a terminal. Nothing here measures anything.
+"""
+
+from __future__ import annotations
+
+import math
+
+from qa_desktop.benchmark.model_flops import EncoderShape
+
+PEERS = ("ours", "pipeline_fp32", "pipeline_bf16")
+LABELS = {"ours": "qa-desktop", "pipeline_fp32": "pipeline fp32", "pipeline_bf16": "pipeline bf16"}
+MB = 1024 * 1024
+
+# (name, what, comparison, bound) — from the issue "Benchmarks side by side with the
+# transformers pipeline": latency ratios are ours/peer, speed-ups peer/ours.
+TARGETS = (
+    ("short_latency_vs_fp32", "short passage: latency ÷ pipeline fp32", "<=", 0.5),
+    ("short_latency_vs_bf16", "short passage: latency ÷ pipeline bf16", "<=", 0.8),
+    ("long_speedup_vs_fp32", "long document: speed-up over pipeline fp32", ">=", 3.0),
+    ("long_speedup_vs_bf16", "long document: speed-up over pipeline bf16", ">=", 1.5),
+    ("startup_vs_bare_window", "start-up ÷ bare PySide6 window", "<=", 2.0),
+    ("rss_after_load_vs_fp32", "RSS after load ÷ pipeline fp32", "<=", 0.5),
+    ("rss_after_long_vs_fp32", "RSS after long document ÷ pipeline fp32", "<=", 0.5),
+    ("agreement_vs_fp32_pct", "answers agree with pipeline fp32 (global-scoring differences set apart), %",
+     ">=", 98.0),
+)
+
+
+def _ratio(a, b):
+    if a is None or b is None or not b:
+        return None
+    return a / b
+
+
+def _get(d: dict | None, *keys):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return None
+        d = d[k]
+    return d
+
+
+def _mb(value):
+    return None if value is None else value / MB
+
+
+def _max_logit_diff(ours: dict | None, peer: dict | None) -> float | None:
+    a, b = _get(ours, "short", "logits"), _get(peer, "short", "logits")
+    if not a or not b:
+        return None
+    worst = 0.0
+    for key in ("start", "end"):
+        n = min(len(a[key]), len(b[key]))
+        if n == 0 or len(a[key]) != len(b[key]):
+            return None  # different windows: the tokenizers differ
+        worst = max(worst, max(abs(x - y) for x, y in zip(a[key][:n], b[key][:n])))
+    return worst
+
+
+def build(*, machine: dict, model: dict, reference: dict, settings: dict, workload: dict,
+          workers: dict[str, dict | None], startup: dict | None, agreement: dict | None,
+          config: dict, skipped: list[str]) -> dict:
+    """workers: {"ours"|"pipeline_fp32"|"pipeline_bf16": worker output, {"error": ...} or None}."""
+    report: dict = {"machine": machine, "model": model, "reference": reference, "settings": settings,
+                    "inputs": workload, "skipped": skipped, "errors": {}}
+    for name, out in workers.items():
+        if out and "error" in out:
+            report["errors"][name] = out["error"]
+    ok = {name: out for name, out in workers.items() if out and "error" not in out}
+    report["contestants"] = {name: out.get("info") for name, out in ok.items()}
+    ratios: dict = {}
+
+    if any(_get(o, "short") for o in ok.values()):
+        ms = {p: _get(ok.get(p), "short", "median_ms") for p in PEERS}
+        report["short"] = {
+            "median_ms": ms,
+            "forward_ms": {p: _get(ok.get(p), "short", "forward_ms") for p in PEERS},
+            "all_ms": {p: _get(ok.get(p), "short", "ms") for p in PEERS},
+            "windows": {p: len(_get(ok.get(p), "short", "window_lengths") or []) or None for p in PEERS},
+            "answers": {p: _get(ok.get(p), "short", "answer", "answer") for p in PEERS},
+        }
+        ratios["short_latency_vs_fp32"] = _ratio(ms["ours"], ms["pipeline_fp32"])
+        ratios["short_latency_vs_bf16"] = _ratio(ms["ours"], ms["pipeline_bf16"])
+        report["weights_check"] = {
+            "max_abs_logit_diff_vs_fp32": _max_logit_diff(ok.get("ours"), ok.get("pipeline_fp32")),
+            "max_abs_logit_diff_vs_bf16": _max_logit_diff(ok.get("ours"), ok.get("pipeline_bf16")),
+            "window_tokens": len(_get(ok.get("ours"), "short", "logits", "start") or []) or None,
+        }
+
+    if any(_get(o, "long") for o in ok.values()):
+        s = {p: _get(ok.get(p), "long", "median_s") for p in PEERS}
+        report["long"] = {
+            "median_s": s,
+            "forward_s": {p: _get(ok.get(p), "long", "forward_s") for p in PEERS},
+            "all_s": {p: _get(ok.get(p), "long", "seconds") for p in PEERS},
+            "windows": {p: len(_get(ok.get(p), "long", "window_lengths") or []) or None for p in PEERS},
+            "answers": {p: _get(ok.get(p), "long", "answer", "answer") for p in PEERS},
+        }
+        ratios["long_speedup_vs_fp32"] = _ratio(s["pipeline_fp32"], s["ours"])
+        ratios["long_speedup_vs_bf16"] = _ratio(s["pipeline_bf16"], s["ours"])
+
+    if "memory" not in skipped and any(_get(o, "rss") for o in ok.values()):
+        mem = {key: {p: _mb(_get(ok.get(p), "rss", key)) for p in PEERS}
+               for key in ("after_import", "after_load", "after_long", "peak_after_long")}
+        report["memory_mb"] = mem
+        ratios["rss_after_load_vs_fp32"] = _ratio(mem["after_load"]["ours"], mem["after_load"]["pipeline_fp32"])
+        ratios["rss_after_long_vs_fp32"] = _ratio(mem["after_long"]["ours"], mem["after_long"]["pipeline_fp32"])
+        ratios["rss_after_load_vs_bf16"] = _ratio(mem["after_load"]["ours"], mem["after_load"]["pipeline_bf16"])
+        ratios["rss_after_long_vs_bf16"] = _ratio(mem["after_long"]["ours"], mem["after_long"]["pipeline_bf16"])
+
+    if "efficiency" not in skipped:
+        report["efficiency"] = _efficiency(ok, config)
+
+    if startup is not None:
+        bare, app = _get(startup, "bare", "median_s"), _get(startup, "app", "median_s")
+        report["startup"] = {
+            "bare_window_s": bare, "qa_desktop_s": app,
+            "qa_desktop_window_shown_s": _get(startup, "app", "median_window_s"),
+            "qa_desktop_model_ready_s": _get(startup, "app", "median_model_s"),
+            "platform": startup.get("platform"), "launches": startup.get("launches"),
+            "unavailable": _get(startup, "app", "unavailable"),
+            "errors": {k: startup[k]["error"] for k in ("bare", "app") if _get(startup, k, "error")},
+        }
+        ratios["startup_vs_bare_window"] = _ratio(app, bare)
+
+    if agreement is not None:
+        report["agreement"] = agreement
+        ratios["agreement_vs_fp32_pct"] = _get(agreement, "vs_pipeline_fp32", "agreement_or_global_scoring_pct")
+        ratios["agreement_exact_vs_fp32_pct"] = _get(agreement, "vs_pipeline_fp32", "agreement_pct")
+
+    report["ratios"] = ratios
+    report["targets"] = []
+    for name, what, op, bound in TARGETS:
+        value = ratios.get(name)
+        if value is None:
+            continue
+        met = value <= bound if op == "<=" else value >= bound
+        report["targets"].append({"name": name, "what": what, "value": value, "target": f"{op} {bound:g}",
+                                  "met": bool(met)})
+    return report
+
+
+def _efficiency(ok: dict, config: dict) -> dict:
+    try:
+        shape = EncoderShape.from_config(config)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    gemm = None
+    for out in ok.values():
+        if out.get("gemm"):
+            gemm = {g["dtype"]: g for g in out["gemm"]}
+    basis = "long" if any(_get(o, "long") for o in ok.values()) else "short"
+    achieved, seconds, gflop = {}, {}, {}
+    for p in PEERS:
+        part = _get(ok.get(p), basis)
+        if not part or not part.get("window_lengths"):
+            achieved[p] = None
+            continue
+        flops = shape.total_flops(part["window_lengths"])
+        t = part["forward_s"] if basis == "long" else part["forward_ms"] / 1e3
+        gflop[p] = flops / 1e9
+        seconds[p] = t
+        achieved[p] = flops / t / 1e9 if t > 0 else None
+    ceiling = _get(gemm, "bf16", "gflops")
+    return {
+        "basis": f"{basis} run, model forward time only, FLOPs of the unpadded windows",
+        "encoder": {"layers": shape.layers, "hidden": shape.hidden, "intermediate": shape.intermediate},
+        "gflop_per_384_window": shape.flops(384) / 1e9,
+        "gflop": gflop, "forward_s": seconds, "achieved_gflops": achieved,
+        "gemm": gemm,
+        "pct_of_bf16_gemm": {p: (100.0 * v / ceiling if v is not None and ceiling else None)
+                             for p, v in achieved.items()},
+    }
+
+
+# -- text ------------------------------------------------------------------------------------
+def _f(value, fmt: str = "{:.1f}", none: str = "—") -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return none
+    return fmt.format(value)
+
+
+def _row(label: str, cells: list[str], extra: str = "") -> str:
+    return f"{label:<34}" + "".join(f"{c:>15}" for c in cells) + (f"   {extra}" if extra else "")
+
+
+def _met(report: dict, *names: str) -> str:
+    by = {t["name"]: t for t in report.get("targets", [])}
+    marks = [("met" if by[n]["met"] else "MISSED") for n in names if n in by]
+    return " / ".join(marks)
+
+
+def table(report: dict) -> str:
+    lines = []
+    m, model, ref, inputs = report["machine"], report["model"], report["reference"], report["inputs"]
+    c = report.get("contestants", {})
+    ours = c.get("ours") or {}
+    lines.append(f"qa-desktop bench: {model['name']} ({model.get('quantization') or 'fp32'} ONNX) "
+                 f"on {ours.get('device', '?')}, {report['settings']['threads']} threads, "
+                 f"batch {ours.get('batch_size', '?')}")
+    peer = c.get("pipeline_fp32") or c.get("pipeline_bf16") or {}
+    if peer:
+        lines.append(f"peer: {peer.get('kind')}; torch {peer.get('torch')}, weights {ref['path']}")
+    lines.append(f"machine: {m.get('cpu')}; {m.get('physical_cores')} physical / {m.get('logical_cores')} "
+                 f"logical cores; {m.get('cpu_features') or 'no bf16/AMX/VNNI flags seen'}; "
+                 f"onnxruntime {m.get('onnxruntime')}")
+    lines.append(f"inputs: {inputs['source']}; short {inputs['short_tokens']} tokens; long "
+                 f"{inputs['long_tokens']:,} tokens ({inputs['long_paragraphs']} paragraphs); sample "
+                 f"{inputs['sample']} questions{' (held-out articles)' if inputs.get('held_out') else ''}")
+    if report["settings"].get("quick"):
+        lines.append("QUICK smoke run: tiny sizes, numbers are not a benchmark")
+    lines.append("")
+    r = report.get("ratios", {})
+    lines.append(_row("", ["qa-desktop", "pipeline fp32", "pipeline bf16", "vs fp32", "vs bf16"], "target"))
+    short = report.get("short")
+    if short:
+        ms = short["median_ms"]
+        lines.append(_row(f"short passage, median ms (×{report['settings']['repeats']})",
+                          [_f(ms[p]) for p in PEERS] +
+                          [_f(r.get("short_latency_vs_fp32"), "{:.2f}×"), _f(r.get("short_latency_vs_bf16"), "{:.2f}×")],
+                          "≤0.5× / ≤0.8× " + _met(report, "short_latency_vs_fp32", "short_latency_vs_bf16")))
+        fm = short["forward_ms"]
+        lines.append(_row("  of which model forward, ms", [_f(fm[p]) for p in PEERS]))
+    long_ = report.get("long")
+    if long_:
+        s, w = long_["median_s"], long_["windows"]
+        lines.append(_row(f"long document, s ({_f(w.get('ours'), '{}')} windows)",
+                          [_f(s[p], "{:.3f}") for p in PEERS] +
+                          [_f(r.get("long_speedup_vs_fp32"), "{:.2f}× faster"),
+                           _f(r.get("long_speedup_vs_bf16"), "{:.2f}× faster")],
+                          "≥3× / ≥1.5× " + _met(report, "long_speedup_vs_fp32", "long_speedup_vs_bf16")))
+        fs = long_["forward_s"]
+        lines.append(_row("  of which model forward, s", [_f(fs[p], "{:.3f}") for p in PEERS]))
+    mem = report.get("memory_mb")
+    if mem:
+        lines.append(_row("RSS after model load, MB", [_f(mem["after_load"][p], "{:.0f}") for p in PEERS] +
+                          [_f(r.get("rss_after_load_vs_fp32"), "{:.2f}×"), _f(r.get("rss_after_load_vs_bf16"), "{:.2f}×")],
+                          "≤0.5× " + _met(report, "rss_after_load_vs_fp32")))
+        lines.append(_row("RSS after long document, MB", [_f(mem["after_long"][p], "{:.0f}") for p in PEERS] +
+                          [_f(r.get("rss_after_long_vs_fp32"), "{:.2f}×"), _f(r.get("rss_after_long_vs_bf16"), "{:.2f}×")],
+                          "≤0.5× " + _met(report, "rss_after_long_vs_fp32")))
+        lines.append(_row("  peak RSS, MB", [_f(mem["peak_after_long"][p], "{:.0f}") for p in PEERS]))
+        lines.append(_row("  interpreter + libraries, MB", [_f(mem["after_import"][p], "{:.0f}") for p in PEERS]))
+    eff = report.get("efficiency")
+    if eff and "error" not in eff:
+        ceiling = _get(eff, "gemm", "bf16", "gflops")
+        lines.append(_row(f"model GFLOP/s ({eff['gflop_per_384_window']:.2f} GFLOP/384-token window)",
+                          [_f(eff["achieved_gflops"].get(p), "{:.1f}") for p in PEERS]))
+        lines.append(_row(f"  % of bf16 GEMM ({_f(ceiling, '{:.0f}')} GFLOP/s)",
+                          [_f(eff["pct_of_bf16_gemm"].get(p), "{:.0f}%") for p in PEERS],
+                          f"fp32 GEMM {_f(_get(eff, 'gemm', 'fp32', 'gflops'), '{:.0f}')} GFLOP/s"))
+    st = report.get("startup")
+    if st:
+        lines.append("")
+        if st.get("qa_desktop_s") is not None:
+            lines.append(f"start-up: qa-desktop {_f(st['qa_desktop_s'], '{:.2f}')} s (window shown "
+                         f"{_f(st.get('qa_desktop_window_shown_s'), '{:.2f}')} s, model ready "
+                         f"{_f(st.get('qa_desktop_model_ready_s'), '{:.2f}')} s) vs bare PySide6 window "
+                         f"{_f(st['bare_window_s'], '{:.2f}')} s → {_f(r.get('startup_vs_bare_window'), '{:.2f}×')}"
+                         f"   target ≤2× {_met(report, 'startup_vs_bare_window')}  [{st['platform']}]")
+        else:
+            why = st.get("unavailable") or "; ".join(f"{k}: {v}" for k, v in st.get("errors", {}).items())
+            lines.append(f"start-up: bare PySide6 window {_f(st['bare_window_s'], '{:.2f}')} s; qa-desktop "
+                         f"not measured ({why})  [{st['platform']}]")
+    ag = report.get("agreement")
+    if ag:
+        lines.append("")
+        for peer_name in ("pipeline_fp32", "pipeline_bf16"):
+            a = ag.get(f"vs_{peer_name}")
+            if not a or not a["questions"]:
+                continue
+            d = a["differ"]
+            lines.append(f"answers vs {LABELS[peer_name]}: {a['agree']}/{a['questions']} agree "
+                         f"({_f(a['agreement_pct'])}%, {a['same_span']} same span); differ by global "
+                         f"scoring {d['global_scoring']}, word alignment {d['word_alignment']}, other "
+                         f"{d['other']} → {_f(a['agreement_or_global_scoring_pct'])}% agree or global-scoring"
+                         + (f"   target ≥98% {_met(report, 'agreement_vs_fp32_pct')}" if peer_name == "pipeline_fp32" else ""))
+            for kind, examples in a.get("examples", {}).items():
+                for e in examples[:2]:
+                    lines.append(f"    {kind}: {e['question'][:60]!r}: ours {e['ours'][:40]!r}, pipeline "
+                                 f"{e['pipeline'][:40]!r} ({e['windows']} windows)")
+        acc = ag.get("accuracy") or {}
+        if any(acc.values()):
+            lines.append("accuracy on the sample (EM / F1): " + "; ".join(
+                f"{LABELS[p]} {_f(v['exact_match'])} / {_f(v['f1'])}" for p, v in acc.items() if v))
+    wc = report.get("weights_check")
+    if wc and wc.get("max_abs_logit_diff_vs_fp32") is not None:
+        lines.append(f"same weights? max |Δ logit| qa-desktop vs pipeline fp32 on the short window: "
+                     f"{wc['max_abs_logit_diff_vs_fp32']:.3g}"
+                     + (f" (vs bf16 {wc['max_abs_logit_diff_vs_bf16']:.3g})"
+                        if wc.get("max_abs_logit_diff_vs_bf16") is not None else ""))
+    if report.get("warnings"):
+        lines.append("")
+        lines.extend(f"warning: {w}" for w in report["warnings"])
+    if report.get("errors"):
+        lines.append("")
+        lines.extend(f"error in {k}: {v}" for k, v in report["errors"].items())
+    targets = report.get("targets", [])
+    if targets:
+        met = sum(t["met"] for t in targets)
+        lines.append("")
+        lines.append(f"targets met: {met} of {len(targets)}"
+                     + ("" if met == len(targets) else "; missed: " + ", ".join(
+                         t["name"] for t in targets if not t["met"])))
+    if report.get("skipped"):
+        lines.append(f"skipped: {', '.join(report['skipped'])}")
+    return "\n".join(lines)

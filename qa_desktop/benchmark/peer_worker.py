@@ -1,0 +1,227 @@
+"""One contestant's whole measurement, in a process of its own.
+
+    python -m qa_desktop.benchmark.peer_worker SPEC.json OUT.json
+
+SPEC names the contestant ("ours": qa-desktop's engine; "pipeline": the transformers pipeline
+peer in fp32 or bf16) and the inputs; OUT receives the numbers. A process per contestant keeps
+their memory, thread pools and imports apart: RSS is the contestant's alone, and the qa-desktop
+process never imports torch, as the app does not. Order inside: load → RSS → warm-up → long
+document → RSS → short passage → weights check → agreement sample → (GEMM ceiling).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def rss_bytes() -> int:
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def peak_rss_bytes() -> int | None:
+    if sys.platform == "win32":
+        import psutil
+
+        return int(getattr(psutil.Process().memory_info(), "peak_wset", 0)) or None
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _memory_now() -> int:
+    gc.collect()
+    return rss_bytes()
+
+
+class _Ours:
+    """qa-desktop's engine: QuestionAnswerer on the ONNX model directory."""
+
+    def __init__(self, spec: dict):
+        from qa_desktop.engine.question_answerer import QuestionAnswerer
+
+        options = {"device": spec["device"], "threads": spec["threads"]}
+        if spec.get("batch_size"):
+            options["batch_size"] = int(spec["batch_size"])
+        self.qa = QuestionAnswerer.load(spec["model_dir"], **options)
+        tokenizer = self.qa.features.tokenizer
+        cls = self.qa.model.token("cls")
+        self.cls_id = tokenizer.token_to_id(cls) if cls else None
+        self.last = None
+
+    def info(self) -> dict:
+        m = self.qa.model.manifest
+        return {"name": self.qa.name, "quantization": m.quantization, "device": self.qa.runtime.device,
+                "providers": list(self.qa.runtime.providers),
+                "fallback_reason": self.qa.runtime.fallback_reason,
+                "batch_size": self.qa.reader.batch_size}
+
+    def answer(self, question: str, context: str) -> dict:
+        # Cold, as the pipeline is: the passage is tokenized again on every call (the engine
+        # otherwise keeps the last passage's tokens for the next question).
+        if hasattr(self.qa, "_passage"):
+            self.qa._passage = None
+        prediction = self.qa.answer(question, context, top_k=1)
+        self.last = prediction
+        best = prediction.best
+        return {"answer": best.text if best else "", "start": best.start if best else 0,
+                "end": best.end if best else 0, "score": best.score if best else float("-inf"),
+                "abstained": prediction.abstained}
+
+    def forward_seconds(self) -> float:
+        return self.last.timings.inference_ms / 1e3
+
+    def window_lengths(self) -> list[int]:
+        return [w.seq_len for w in self.last.windows]
+
+    def explain(self, question: str, context: str, result: dict) -> dict:
+        """The last answer decoded the pipeline's way (per-chunk softmax, words), for agreement."""
+        from qa_desktop.benchmark.pipeline_decoding import (chunks_from_prediction, select_answers,
+                                                            widen_to_words)
+
+        p = self.last
+        tokens = self.qa.tokenized(context)
+        chunks = chunks_from_prediction(p, tokens.offsets, tokens.word_ids, self.cls_id)
+        per_chunk = select_answers(context, chunks, top_k=1, max_answer_len=p.max_answer_len)
+        out = {"windows": len(p.windows)}
+        if per_chunk:
+            out["per_chunk"] = {"answer": per_chunk[0].text, "start": per_chunk[0].start, "end": per_chunk[0].end}
+        if p.best is not None:
+            c0, c1 = widen_to_words(p.best.start_token, p.best.end_token, tokens.offsets, tokens.word_ids)
+            out["words"] = {"answer": context[c0:c1], "start": c0, "end": c1}
+        return out
+
+    def window_logits(self, question: str, context: str):
+        self.answer(question, context)
+        n = self.last.windows[0].seq_len
+        return self.last.start_logits[0, :n], self.last.end_logits[0, :n]
+
+
+class _Pipeline:
+    def __init__(self, spec: dict):
+        from qa_desktop.benchmark.peer_pipeline import PipelinePeer
+
+        s = spec["settings"]
+        self.peer = PipelinePeer(
+            spec["reference"], tokenizer_source=spec.get("tokenizer_source"), precision=spec["precision"],
+            threads=spec["threads"], device=spec["device"], batch_size=spec.get("batch_size") or 1,
+            max_seq_len=s["max_seq_len"], doc_stride=s["doc_stride"], max_answer_len=s["max_answer_len"],
+            max_question_len=s["max_question_len"],
+        )
+
+    def info(self) -> dict:
+        import torch
+        import transformers
+
+        return {"kind": self.peer.kind, "precision": self.peer.precision, "device": self.peer.device,
+                "batch_size": self.peer.batch_size, "torch": torch.__version__,
+                "transformers": transformers.__version__, "torch_threads": torch.get_num_threads(),
+                "attention": getattr(self.peer.model.config, "_attn_implementation", None)}
+
+    def answer(self, question: str, context: str) -> dict:
+        self.peer.log.reset()
+        return self.peer.answer(question, context)
+
+    def forward_seconds(self) -> float:
+        return self.peer.log.seconds
+
+    def window_lengths(self) -> list[int]:
+        return list(self.peer.log.lengths)
+
+    def explain(self, question: str, context: str, result: dict) -> dict:
+        return {"windows": len(self.peer.log.lengths)}
+
+    def window_logits(self, question: str, context: str):
+        return self.peer.window_logits(question, context)
+
+
+def _timed(contestant, question: str, context: str) -> tuple[dict, float]:
+    t0 = time.perf_counter()
+    result = contestant.answer(question, context)
+    return result, time.perf_counter() - t0
+
+
+def run(spec: dict) -> dict:
+    out: dict = {"role": spec["role"]}
+    t0 = time.perf_counter()
+    if spec["role"] == "ours":
+        import numpy  # noqa: F401 - what the engine needs before the model: the baseline
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+    else:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    out["import_s"] = time.perf_counter() - t0
+    rss = {"after_import": _memory_now()}
+    t0 = time.perf_counter()
+    contestant = _Ours(spec) if spec["role"] == "ours" else _Pipeline(spec)
+    out["load_s"] = time.perf_counter() - t0
+    rss["after_load"] = _memory_now()
+    out["info"] = contestant.info()
+
+    short, long_ = spec.get("short"), spec.get("long")
+    warm = short or long_
+    if warm:
+        _timed(contestant, warm["question"], warm["context"])
+
+    if long_:
+        times, forward = [], []
+        for _ in range(max(1, int(spec.get("long_repeats", 1)))):
+            result, dt = _timed(contestant, long_["question"], long_["context"])
+            times.append(dt)
+            forward.append(contestant.forward_seconds())
+        lengths = contestant.window_lengths()
+        out["long"] = {"seconds": times, "median_s": statistics.median(times),
+                       "forward_s": statistics.median(forward), "window_lengths": lengths,
+                       "answer": result}
+        rss["after_long"] = _memory_now()
+        rss["peak_after_long"] = peak_rss_bytes()
+
+    if short:
+        times, forward = [], []
+        for _ in range(max(1, int(spec.get("repeats", 1)))):
+            result, dt = _timed(contestant, short["question"], short["context"])
+            times.append(dt)
+            forward.append(contestant.forward_seconds())
+        out["short"] = {"ms": [t * 1e3 for t in times], "median_ms": statistics.median(times) * 1e3,
+                        "forward_ms": statistics.median(forward) * 1e3,
+                        "window_lengths": contestant.window_lengths(), "answer": result}
+        start, end = contestant.window_logits(short["question"], short["context"])
+        out["short"]["logits"] = {"start": [float(x) for x in start], "end": [float(x) for x in end]}
+
+    if spec.get("agreement"):
+        answers, t0 = [], time.perf_counter()
+        for item in spec["agreement"]:
+            result = contestant.answer(item["question"], item["context"])
+            result.update(contestant.explain(item["question"], item["context"], result))
+            result["id"] = item["id"]
+            answers.append(result)
+        out["agreement"] = {"answers": answers, "seconds": time.perf_counter() - t0}
+
+    out["rss"] = rss
+    if spec.get("gemm"):
+        from qa_desktop.benchmark.gemm_ceiling import measure
+
+        g = spec["gemm"]
+        out["gemm"] = [measure(g["size"], dtype, spec["device"], g["seconds"], spec["threads"])
+                       for dtype in ("bf16", "fp32")]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    spec_path, out_path = Path(argv[0]), Path(argv[1])
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    result = run(spec)
+    out_path.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
