@@ -3,15 +3,17 @@
 A question agrees when both pick the same character span, or spans whose texts are equal after
 SQuAD normalization. A disagreement is put in the first class that explains it:
 
-- global_scoring: decoding qa-desktop's own logits the pipeline's way (softmax per window, see
-  pipeline_decoding) gives the pipeline's answer. The models agree; the answer differs only
-  because qa-desktop compares raw span scores across all windows, while the pipeline normalizes
-  each window on its own (which lets a window without the answer win on a confident-looking
-  wrong span).
-- word_alignment: qa-desktop's span widened to whole words is the pipeline's answer (the
-  pipeline widens every span to words; qa-desktop keeps token boundaries).
-- other: the logits themselves differ enough to change the argmax (int8 quantization, bf16,
-  different kernels).
+- word_alignment: qa-desktop's span widened to whole words is the pipeline's answer, or (one
+  window) decoding qa-desktop's own logits the pipeline's way gives it. The pipeline widens
+  every span to whole words and adds up the scores of spans that then read the same;
+  qa-desktop keeps token boundaries and ranks spans by their own score.
+- global_scoring: the passage has several windows and decoding qa-desktop's own logits the
+  pipeline's way (softmax per window, see pipeline_decoding) gives the pipeline's answer. The
+  models agree; the answer differs only because qa-desktop compares raw span scores across all
+  windows, while the pipeline normalizes each window on its own (which lets a window without
+  the answer win with a confident-looking wrong span).
+- other: the logits themselves differ enough to change the pick (int8 quantization, bf16,
+  different kernels, different inputs).
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ def classify(ours: dict, peer: dict) -> str:
     """"agree" or one of CLASSES."""
     if _same(ours, peer):
         return "agree"
-    if ours.get("windows", 1) > 1 and _same(ours.get("per_chunk"), peer):
-        return "global_scoring"
     if _same(ours.get("words"), peer):
         return "word_alignment"
+    if _same(ours.get("per_chunk"), peer):
+        return "global_scoring" if ours.get("windows", 1) > 1 else "word_alignment"
     return "other"
 
 

@@ -28,6 +28,7 @@ from qa_desktop.engine.errors import QaDesktopError
 
 PARTS = ("short", "long", "startup", "memory", "efficiency", "agreement")
 WORKER_MODULE = "qa_desktop.benchmark.peer_worker"
+BUSY_PERCENT = 20.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,15 @@ def make_plan(args) -> Plan:
                 long_tokens=args.long_tokens, long_repeats=3, sample=args.sample, launches=3,
                 startup_warmup=True, gemm_size=2048, gemm_seconds=1.0,
                 worker_timeout_s=3600, startup_timeout_s=120)
+
+
+def _cpu_busy_percent() -> float | None:
+    """How busy the CPU is before anything starts (other processes' load)."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    return float(psutil.cpu_percent(interval=0.5))
 
 
 def _say(message: str) -> None:
@@ -163,6 +173,10 @@ def run(args) -> int:
     }
     workers: dict[str, dict | None] = {}
     warnings: list[str] = []
+    busy = _cpu_busy_percent()
+    if busy is not None and busy > BUSY_PERCENT:
+        warnings.append(f"other processes kept the CPU {busy:.0f}% busy when the benchmark started: "
+                        "timings are not reliable (thread pools that spin-wait suffer most).")
     run_workers = any(base_spec[k] for k in ("short", "long", "agreement"))
     with tempfile.TemporaryDirectory(prefix="qa-desktop-bench-") as tmp:
         workdir = Path(tmp)
@@ -185,6 +199,13 @@ def run(args) -> int:
                 if last and "efficiency" in plan.parts:
                     spec["gemm"] = {"size": plan.gemm_size, "seconds": plan.gemm_seconds}
                 workers[name] = run_worker(name, spec, workdir, plan.worker_timeout_s, plan.threads)
+                peer_info = workers[name].get("info") or {}
+                if peer_info.get("model_uses_token_types") and not peer_info.get("feeds_token_type_ids"):
+                    note = ("the checkpoint's tokenizer does not list token_type_ids among its model "
+                            "inputs, so the pipeline runs the model without segment ids while qa-desktop "
+                            "feeds them: their logits and answers differ for that reason alone.")
+                    if note not in warnings:
+                        warnings.append(note)
 
     startup = None
     if "startup" in plan.parts:
@@ -207,7 +228,7 @@ def run(args) -> int:
                 agreement["accuracy"][name] = answer_agreement.accuracy(peer_answers, questions, unit)
 
     report = bench_report.build(
-        machine=machine_info.describe(),
+        machine={**machine_info.describe(), "cpu_busy_pct_at_start": busy},
         model={"name": model.name, "path": str(model.path), "quantization": m.quantization,
                "onnx_mb": model.onnx_path.stat().st_size / 1024 / 1024},
         reference={"path": str(reference.path), "found_by": reference.found_by,

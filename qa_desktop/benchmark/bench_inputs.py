@@ -46,8 +46,8 @@ class Workload:
 
 
 def default_data_file() -> Path | None:
-    here = Path(__file__).resolve()
-    candidates = [here.parents[2] / "shared", Path.cwd().parent / "shared", Path.cwd() / "shared"]
+    checkout = Path(__file__).resolve().parents[2]  # qa_desktop/benchmark/ → the checkout
+    candidates = [checkout.parent / "shared", Path.cwd().parent / "shared", Path.cwd() / "shared"]
     for root in candidates:
         path = root / "data" / "squad-v1.1" / "train-v1.1.json"
         if path.is_file():

@@ -206,13 +206,27 @@ class PipelinePeer:
         return {"answer": result["answer"], "start": int(result["start"]), "end": int(result["end"]),
                 "score": float(result["score"])}
 
+    @property
+    def feeds_token_type_ids(self) -> bool:
+        """Whether the pipeline passes segment ids: it feeds only tokenizer.model_input_names."""
+        return "token_type_ids" in self.tokenizer.model_input_names
+
+    @property
+    def model_uses_token_types(self) -> bool:
+        return int(getattr(self.model.config, "type_vocab_size", 0) or 0) > 1
+
     def window_logits(self, question: str, context: str) -> tuple[np.ndarray, np.ndarray]:
-        """Start/end logits of the first window, straight from the model (the weights check)."""
+        """Start/end logits of the first window on the inputs qa-desktop feeds (ids, mask and,
+        when the model has segment embeddings, token types): a check of the weights alone."""
+        import inspect
+
         import torch
 
-        enc = self.tokenizer(question, context, truncation="only_second",
+        enc = self.tokenizer(question, context, truncation="only_second", return_token_type_ids=True,
                              max_length=self.params["max_seq_len"], return_tensors="pt")
+        accepted = inspect.signature(self.model.forward).parameters
+        wanted = ("input_ids", "attention_mask") + (("token_type_ids",) if self.model_uses_token_types else ())
+        feed = {k: enc[k].to(self.device) for k in wanted if k in enc and k in accepted}
         with torch.no_grad(), self._autocast():
-            out = self.model(**{k: v.to(self.device) for k, v in enc.items()
-                                if k in self.tokenizer.model_input_names})
+            out = self.model(**feed)
         return out["start_logits"][0].float().cpu().numpy(), out["end_logits"][0].float().cpu().numpy()

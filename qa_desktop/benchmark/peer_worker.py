@@ -123,7 +123,9 @@ class _Pipeline:
         return {"kind": self.peer.kind, "precision": self.peer.precision, "device": self.peer.device,
                 "batch_size": self.peer.batch_size, "torch": torch.__version__,
                 "transformers": transformers.__version__, "torch_threads": torch.get_num_threads(),
-                "attention": getattr(self.peer.model.config, "_attn_implementation", None)}
+                "attention": getattr(self.peer.model.config, "_attn_implementation", None),
+                "feeds_token_type_ids": self.peer.feeds_token_type_ids,
+                "model_uses_token_types": self.peer.model_uses_token_types}
 
     def answer(self, question: str, context: str) -> dict:
         self.peer.log.reset()

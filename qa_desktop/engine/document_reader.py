@@ -16,6 +16,12 @@ MAX_FILE_BYTES = 50_000_000
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".rst", ".csv", ".json", ".html", ".htm", "")
 
 
+# PDF text layers often hold typographic ligatures (ﬁ, ﬂ) and tabs between words; a question
+# typed with "fi" must match, so they are spelled out.
+_PDF_TEXT_FIXES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                                 "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st", "\t": " "})
+
+
 @dataclass(frozen=True)
 class Document:
     path: Path
@@ -62,7 +68,7 @@ def _read_pdf(path: Path) -> Document:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise InputError(f"{path.name} is not a readable PDF ({exc}).") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    text = "\n\n".join(p.strip() for p in pages if p.strip()).translate(_PDF_TEXT_FIXES)
     if not text.strip():
         raise InputError(
             f"{path.name} has no text layer (it is scanned images). Run OCR on it first, for "

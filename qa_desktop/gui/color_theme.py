@@ -47,7 +47,7 @@ class ColorTheme:
             muted="#5f6368", start="#1f62b4", end="#c2410c", answer="#ffd54f", answer_text="#000000",
             token="#b39ddb", gold="#81c784", band="#1f62b414", band_alt="#c2410c10",
             error_bg="#fde7e9", error_fg="#8a1020", warning_bg="#fff4ce", warning_fg="#5c4400",
-            info_bg="#e5f1fb", info_fg="#0b3d66", masked=("#d9d9d9", "#b8b8b8", "#8c8c8c"),
+            info_bg="#e5f1fb", info_fg="#0b3d66", masked=("#e3e3e3", "#a9a9a9", "#d8c3a0"),
         )
 
     @classmethod
@@ -59,7 +59,7 @@ class ColorTheme:
             muted="#a0a4a8", start="#6cb6ff", end="#ff9e64", answer="#8a6d00", answer_text="#ffffff",
             token="#5e4b8b", gold="#2e7d32", band="#6cb6ff1c", band_alt="#ff9e6416",
             error_bg="#4a1c22", error_fg="#ffd7dc", warning_bg="#4a3b00", warning_fg="#ffeeb0",
-            info_bg="#17324d", info_fg="#d4e9ff", masked=("#3a3a3a", "#4d4d4d", "#626262"),
+            info_bg="#17324d", info_fg="#d4e9ff", masked=("#303030", "#5a5a5a", "#5e4a2e"),
         )
 
 

@@ -14,7 +14,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSpinBox, QSplitter, QTableView, QTableWidget,
+                               QLabel, QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from qa_desktop.engine.span_loss import SpanLoss
@@ -52,6 +52,10 @@ class InspectorPanel(QWidget):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setFrameShape(QFrame.Shape.StyledPanel)
             label.setMargin(4)
+            label.setWordWrap(True)
+            # Wrapping labels may shrink: the strip must never make the window wider.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(60)
             self.stage_labels[stage] = label
             if i:
                 arrow = QLabel("→" if stage != "end" else "+")
@@ -75,6 +79,8 @@ class InspectorPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        # Sizing columns to contents reads a sample of rows, not all 512 of every window.
+        self.table.horizontalHeader().setResizeContentsPrecision(40)
 
         # The loss of a gold span.
         self.mark_button = QPushButton("Mark the true answer")
@@ -269,9 +275,11 @@ class InspectorPanel(QWidget):
                 marks[wl.end_position] = (marks.get(wl.end_position, "") + "; gold end").lstrip("; ")
             if marks:
                 self._gold_marks[wl.window] = marks
-        first = next((wl.window for wl in loss.windows if wl.start_loss is not None), 0)
-        self.show_window(first)
+        first = next((wl for wl in loss.windows if wl.start_loss is not None), loss.windows[0])
+        self.show_window(first.window)
         self._refresh_marks()
+        self.table.scrollTo(self.table_model.index(first.start_position, 0),
+                            QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def show_loss_error(self, message: str) -> None:
         self.loss_summary.setText(f"<span style='color:{self._theme.error_fg}'>{html.escape(message)}</span>")

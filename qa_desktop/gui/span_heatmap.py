@@ -63,7 +63,8 @@ class SpanHeatmap(QWidget):
         self.plot_item.hideButtons()
         self.view_box = self.plot_item.getViewBox()
         self.view_box.invertY(True)
-        self.view_box.setAspectLocked(True)
+        # Cells stretch to fill the tab: a square-cell matrix would leave most of it empty.
+        self.view_box.setAspectLocked(False)
         self.plot_item.setLabel("left", "start position")
         self.plot_item.setLabel("bottom", "end position")
         self.image = pg.ImageItem(axisOrder="row-major")
