@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--screenshot", metavar="OUT.png", default=None,
                         help="open the window on a sample (or --file/--question), answer, save a PNG, exit")
-    parser.add_argument("--file", default=None, help="with --screenshot: the passage file")
+    parser.add_argument("--file", default=None,
+                        help="a passage file to open (also: qa-desktop FILE); with --screenshot: the passage")
     parser.add_argument("--question", default=None, help="with --screenshot: the question")
     parser.add_argument("--self-test", action="store_true", help="answer a built-in question and exit")
     sub = parser.add_subparsers(dest="command")
@@ -88,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--skip", default="", help="comma-separated parts to skip: short,long,startup,memory,efficiency,agreement")
     bench.add_argument("--json", action="store_true")
     return parser
+
+
+SUBCOMMANDS = ("ask", "export", "eval", "bench")
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    """As build_parser, plus `qa-desktop FILE` (how a desktop's "Open with" calls the app)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in SUBCOMMANDS:
+        argv = ["--file", argv[0], *argv[1:]]
+    return build_parser().parse_args(argv)
 
 
 def _load(model: str | None, passage: str, device: str, threads: int | None):
@@ -194,8 +206,7 @@ def cmd_gui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(argv)
     try:
         if args.self_test:
             return self_test(args)
@@ -213,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     except QaDesktopError as exc:
         print(f"qa-desktop: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in ("torch", "transformers", "onnx", "onnxscript"):
+            print(f"qa-desktop: this needs {exc.name}, which the app alone does not include: "
+                  "pip install 'qa-desktop[export]'", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("qa-desktop: interrupted", file=sys.stderr)
         return 130

@@ -146,5 +146,7 @@ def heldout_file(
     examples = answerable_examples(articles) + unanswerable_examples(
         articles, unanswerable_fraction, seed
     )
+    # Shuffled, so the first N questions (`qa-desktop eval --limit N`) are a fair sample.
+    random.Random(seed).shuffle(examples)
     write_squad_v2(examples, out)
     return out

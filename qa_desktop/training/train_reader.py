@@ -88,6 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     base = args.base or default_base_model()
+    # What bundle_model needs to rebuild the model from a checkpoint of a run stopped early.
+    (args.out / "args.json").write_text(json.dumps(
+        {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "data"},
+         "base": base, "data": [str(p) for p in args.data]}, indent=2))
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForQuestionAnswering.from_pretrained(
         base, attention_probs_dropout_prob=0.0, attn_implementation="sdpa"

@@ -73,7 +73,7 @@ def test_desktop_entry_has_the_required_keys():
 
 
 def test_desktop_entry_runs_an_installed_script_with_arguments_the_cli_accepts():
-    from qa_desktop.cli import build_parser
+    from qa_desktop.cli import parse_arguments
 
     entry = desktop_entry()
     argv = shlex.split(entry["Exec"])
@@ -87,7 +87,7 @@ def test_desktop_entry_runs_an_installed_script_with_arguments_the_cli_accepts()
         args = []
         for arg in argv[1:]:
             args.extend(replacement if arg in ("%f", "%F", "%u", "%U") else [arg])
-        build_parser().parse_args(args)  # SystemExit (argparse error) fails the test
+        parse_arguments(args)  # SystemExit (argparse error) fails the test
 
 
 def test_desktop_entry_passes_desktop_file_validate():

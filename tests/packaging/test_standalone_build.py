@@ -125,6 +125,29 @@ def test_built_app_reads_a_text_file(app_dir, tmp_path, request):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+MAKE_PDF = """
+import sys
+from PySide6.QtGui import QGuiApplication, QPageSize, QPainter, QPdfWriter
+app = QGuiApplication([])
+writer = QPdfWriter(sys.argv[1])
+writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+painter = QPainter(writer)
+painter.drawText(200, 400, sys.argv[2])
+painter.end()
+"""
+
+
+def test_built_app_reads_a_pdf(app_dir, tmp_path, request):
+    model = tiny_model(request)
+    pdf = tmp_path / "passage.pdf"
+    subprocess.run([sys.executable, "-c", MAKE_PDF, str(pdf), PASSAGE], check=True, timeout=120,
+                   env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    done = run_app(app_dir, "ask", "--model", str(model), "--question", "Who?", "--file", str(pdf), "--json",
+                   tmp_path=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["answers"], done.stdout
+
+
 def test_built_app_screenshot_offscreen(app_dir, tmp_path, request):
     if not (ROOT / "qa_desktop" / "gui" / "app.py").exists():
         pytest.skip("qa_desktop/gui/app.py does not exist yet")
