@@ -39,34 +39,36 @@ def isolated_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_DESKTOP_DATA_DIR", str(tmp_path / "qa-desktop-data"))
 
 
-def _exported(tmp_path_factory, kind: str, quantize: str | None) -> Path:
+def _checkpoint(tmp_path_factory, kind: str) -> Path:
     from tiny_models import build_tiny_checkpoint
 
+    return build_tiny_checkpoint(tmp_path_factory.mktemp(f"tiny-{kind}-checkpoint") / "checkpoint", kind)
+
+
+def _exported(tmp_path_factory, checkpoint: Path, kind: str) -> Path:
     from qa_desktop.engine.onnx_export import export_model
 
-    root = tmp_path_factory.mktemp(f"tiny-{kind}")
-    checkpoint = build_tiny_checkpoint(root / "checkpoint", kind)
-    export_model(str(checkpoint), root / "onnx", quantize=quantize, progress=None)
-    return root / "onnx"
+    out = tmp_path_factory.mktemp(f"tiny-{kind}") / "onnx"
+    export_model(str(checkpoint), out, progress=None)
+    return out
 
 
 @pytest.fixture(scope="session")
 def tiny_bert_checkpoint(tmp_path_factory) -> Path:
-    from tiny_models import build_tiny_checkpoint
-
-    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-bert-ckpt") / "checkpoint", "bert")
+    """A tiny random BERT QA checkpoint (PyTorch weights + fast tokenizer): tiny_bert_model's source."""
+    return _checkpoint(tmp_path_factory, "bert")
 
 
 @pytest.fixture(scope="session")
-def tiny_bert_model(tmp_path_factory) -> Path:
-    """An exported (fp32, optimized) tiny random BERT QA model directory."""
-    return _exported(tmp_path_factory, "bert", None)
+def tiny_bert_model(tmp_path_factory, tiny_bert_checkpoint) -> Path:
+    """tiny_bert_checkpoint exported (fp32, optimized) to an ONNX model directory."""
+    return _exported(tmp_path_factory, tiny_bert_checkpoint, "bert")
 
 
 @pytest.fixture(scope="session")
 def tiny_xlmr_model(tmp_path_factory) -> Path:
     """An exported tiny random XLM-R QA model directory (no token_type_ids input)."""
-    return _exported(tmp_path_factory, "xlmr", None)
+    return _exported(tmp_path_factory, _checkpoint(tmp_path_factory, "xlmr"), "xlmr")
 
 
 def shared_file(*parts: str) -> Path:

@@ -21,7 +21,7 @@ MAX_PASSAGE_CHARS = 2_000_000
 
 class QuestionAnswerer:
     def __init__(self, model: ModelDirectory, device: str = "auto", threads: int | None = None,
-                 batch_size: int = 8, max_seq_len: int | None = None, doc_stride: int | None = None,
+                 batch_size: int = 4, max_seq_len: int | None = None, doc_stride: int | None = None,
                  max_question_len: int | None = None, max_passage_chars: int = MAX_PASSAGE_CHARS):
         self.model = model
         m = model.manifest

@@ -45,15 +45,52 @@ class DecodedSpans:
     no_answer_probability: float
 
 
+@dataclass(frozen=True)
+class WordBounds:
+    """For each passage token, the first and last token of its word, where widening a span to
+    whole words is right. Words in scripts written without spaces between words (Han, Kana,
+    Thai) or with particles glued to words (Hangul) are not widened: their tokenizer "words"
+    can be whole phrases, and "마크업 언어" must not grow into "마크업 언어와"."""
+
+    first: np.ndarray
+    last: np.ndarray
+
+    @classmethod
+    def of(cls, passage: TokenizedPassage) -> "WordBounds":
+        n = len(passage)
+        words = np.asarray(passage.word_ids, dtype=np.int64)
+        first, last = np.arange(n), np.arange(n)
+        if n == 0:
+            return cls(first, last)
+        change = np.flatnonzero(np.diff(words)) + 1
+        starts = np.concatenate([[0], change])
+        ends = np.concatenate([change, [n]])
+        for a, b in zip(starts, ends):
+            text = passage.text[passage.offsets[a, 0]: passage.offsets[b - 1, 1]]
+            if not any(_no_space_script(ch) for ch in text):
+                first[a:b], last[a:b] = a, b - 1
+        return cls(first, last)
+
+
+def _no_space_script(char: str) -> bool:
+    code = ord(char)
+    return (0x1100 <= code <= 0x11FF or 0x3040 <= code <= 0x30FF or 0x3130 <= code <= 0x318F
+            or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+            or 0xF900 <= code <= 0xFAFF or 0x0E00 <= code <= 0x0E7F or 0x20000 <= code <= 0x2FFFF)
+
+
 class SpanDecoder:
     def __init__(self, max_answer_len: int = 30, top_k: int = 5, temperature: float = 1.0,
-                 null_index: int | None = 0):
+                 null_index: int | None = 0, align_to_words: bool = True):
         if max_answer_len < 1 or top_k < 1 or temperature <= 0:
             raise ValueError("max_answer_len and top_k must be ≥ 1 and temperature > 0")
         self.max_answer_len = max_answer_len
         self.top_k = top_k
         self.temperature = temperature
         self.null_index = null_index  # position of [CLS] (or <s>) in every window
+        # A span that starts or ends inside a word ("sp" of "spectroscopy") is widened to the
+        # whole word, as the transformers pipeline does; its score stays the model's.
+        self.align_to_words = align_to_words
 
     # -- merging overlapping windows ------------------------------------------------------
     @staticmethod
@@ -92,7 +129,8 @@ class SpanDecoder:
         return _logsumexp(np.asarray(parts))
 
     # -- candidates ------------------------------------------------------------------------
-    def _window_candidates(self, w: Window, ls: np.ndarray, le: np.ndarray, passage: TokenizedPassage):
+    def _window_candidates(self, w: Window, ls: np.ndarray, le: np.ndarray, passage: TokenizedPassage,
+                           words: WordBounds | None = None):
         """Top-k distinct character spans of one window, as (score, s_tok, e_tok, char_s, char_e)."""
         p = w.passage_token_end - w.passage_token_start
         s = ls[w.context_offset: w.context_offset + p]
@@ -104,25 +142,27 @@ class SpanDecoder:
         flat = band.ravel()
         finite = int(np.isfinite(flat).sum())
         fetch = min(finite, self.top_k * 2 + 8)
-        found: dict[tuple[int, int], tuple] = {}
         while True:
             if fetch == 0:
                 return []
             top = np.argpartition(-flat, fetch - 1)[:fetch]
-            top = top[np.argsort(-flat[top], kind="stable")]
-            found.clear()
+            # Keep every span tied with the last one fetched, so ties break the same way
+            # (by position) whichever of them argpartition happened to return.
+            top = np.flatnonzero(flat >= flat[top].min())
+            found: dict[tuple[int, int], tuple] = {}
             for flat_index in top:
                 i, d = divmod(int(flat_index), width)
                 s_tok = w.passage_token_start + i
                 e_tok = s_tok + d
+                if words is not None and words.last[e_tok] - words.first[s_tok] < self.max_answer_len:
+                    s_tok, e_tok = int(words.first[s_tok]), int(words.last[e_tok])
                 c0, c1 = int(passage.offsets[s_tok, 0]), int(passage.offsets[e_tok, 1])
-                if c1 <= c0 or (c0, c1) in found:
+                score = float(flat[flat_index])
+                if c1 <= c0 or ((c0, c1) in found and found[(c0, c1)][0] >= score):
                     continue
-                found[(c0, c1)] = (float(flat[flat_index]), s_tok, e_tok, c0, c1)
-                if len(found) == self.top_k:
-                    break
-            if len(found) == self.top_k or fetch >= finite:
-                return list(found.values())
+                found[(c0, c1)] = (score, s_tok, e_tok, c0, c1)
+            if len(found) >= self.top_k or len(top) >= finite:
+                return sorted(found.values(), key=lambda c: (-c[0], c[3], c[4]))[: self.top_k]
             fetch = min(finite, fetch * 4)
 
     def decode(self, passage: TokenizedPassage, windows: list[Window], start_logits: np.ndarray,
@@ -140,9 +180,10 @@ class SpanDecoder:
         log_z = self.span_log_partition(merged, null)
         t = self.temperature
 
+        words = WordBounds.of(passage) if self.align_to_words else None
         best: dict[tuple[int, int], tuple] = {}
         for w in windows:
-            for cand in self._window_candidates(w, start_logits[w.index], end_logits[w.index], passage):
+            for cand in self._window_candidates(w, start_logits[w.index], end_logits[w.index], passage, words):
                 key = (cand[3], cand[4])
                 if key not in best or cand[0] > best[key][0]:
                     best[key] = cand + (w.index,)

@@ -153,3 +153,26 @@ def test_span_score_matrix_marks_the_search_space():
     assert kinds[p0 + 1, p0] == END_BEFORE_START
     assert kinds[0, p0] == NOT_PASSAGE and kinds[p0, w.seq_len - 1] == NOT_PASSAGE
     assert scores[p0, p0 + 1] == pytest.approx(float(start[0, p0]) + float(end[0, p0 + 1]), abs=1e-5)
+
+
+def test_spans_inside_a_word_widen_to_the_word_except_in_scripts_without_spaces():
+    text = "uses spectroscopy 마크업 언어와"
+    #        0    5   9  13   18 21  25
+    offsets = np.array([[0, 4], [5, 9], [9, 13], [13, 17], [18, 21], [22, 24], [24, 25]])
+    passage = TokenizedPassage(text=text, ids=np.arange(7) + 10,
+                               tokens=("uses", "spec", "##tro", "##scopy", "마크업", "언어", "##와"),
+                               offsets=offsets, word_ids=(0, 1, 1, 1, 2, 3, 3))
+    (window,) = make_windows(7, 20, 5)
+    start = np.full((1, window.seq_len), -10.0, np.float32)
+    end = np.full((1, window.seq_len), -10.0, np.float32)
+    p0 = window.context_offset
+    start[0, p0 + 1], end[0, p0 + 1] = 5.0, 5.0  # "spec" alone: widened to "spectroscopy"
+    start[0, p0 + 4], end[0, p0 + 5] = 4.0, 4.0  # "마크업 언어": Hangul, kept as the model said
+    decoded = SpanDecoder(top_k=3).decode(passage, [window], start, end)
+    texts = [a.text for a in decoded.candidates]
+    assert texts[0] == "spectroscopy" and "마크업 언어" in texts
+    assert not any(t.endswith("언어와") for t in texts)
+    assert decoded.candidates[0].score == pytest.approx(10.0)
+    assert (decoded.candidates[0].start_token, decoded.candidates[0].end_token) == (1, 3)
+    plain = SpanDecoder(top_k=1, align_to_words=False).decode(passage, [window], start, end)
+    assert plain.candidates[0].text == "spec"
