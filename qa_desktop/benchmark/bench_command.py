@@ -152,21 +152,24 @@ def run(args) -> int:
     plan = make_plan(args)
     model = ModelDirectory.open(model_store.resolve(args.model, ""))
     m = model.manifest
-    reference = find_reference(args.reference, model)
+    needs_workers = bool(plan.parts & {"short", "long", "memory", "efficiency", "agreement"})
+    reference = find_reference(args.reference, model) if needs_workers else None
     tokenizer = model.load_tokenizer()
     tokenizer.no_truncation()
     tokenizer.no_padding()
     workload = _inputs(args, plan, tokenizer, m.max_question_len)
     settings = {"max_seq_len": m.max_seq_len, "doc_stride": m.doc_stride,
                 "max_question_len": m.max_question_len, "max_answer_len": m.max_answer_len}
-    _say(f"{model.name} ({m.quantization or 'fp32'}) vs the pipeline on {reference.path}; "
-         f"{plan.threads} threads; parts: {', '.join(p for p in PARTS if p in plan.parts)}")
+    _say(f"{model.name} ({m.quantization or 'fp32'})"
+         + (f" vs the pipeline on {reference.path}" if reference else "")
+         + f"; {plan.threads} thread{'s' if plan.threads != 1 else ''}; parts: "
+         + ", ".join(p for p in PARTS if p in plan.parts))
 
     needs_long = bool(plan.parts & {"long", "memory", "efficiency"})
     base_spec = {
         "threads": plan.threads, "settings": settings,
         "short": ({"question": workload.short.question, "context": workload.short.context}
-                  if plan.parts & {"short", "efficiency"} else None),
+                  if "short" in plan.parts else None),
         "long": ({"question": workload.long.question, "context": workload.long.context} if needs_long else None),
         "repeats": plan.repeats, "long_repeats": plan.long_repeats,
         "agreement": ([q.to_json() for q in workload.sample] if "agreement" in plan.parts else None),
@@ -177,7 +180,7 @@ def run(args) -> int:
     if busy is not None and busy > BUSY_PERCENT:
         warnings.append(f"other processes kept the CPU {busy:.0f}% busy when the benchmark started: "
                         "timings are not reliable (thread pools that spin-wait suffer most).")
-    run_workers = any(base_spec[k] for k in ("short", "long", "agreement"))
+    run_workers = needs_workers
     with tempfile.TemporaryDirectory(prefix="qa-desktop-bench-") as tmp:
         workdir = Path(tmp)
         if run_workers:
@@ -231,8 +234,8 @@ def run(args) -> int:
         machine={**machine_info.describe(), "cpu_busy_pct_at_start": busy},
         model={"name": model.name, "path": str(model.path), "quantization": m.quantization,
                "onnx_mb": model.onnx_path.stat().st_size / 1024 / 1024},
-        reference={"path": str(reference.path), "found_by": reference.found_by,
-                   "tokenizer": str(reference.tokenizer_source)},
+        reference=({"path": str(reference.path), "found_by": reference.found_by,
+                    "tokenizer": str(reference.tokenizer_source)} if reference else None),
         settings={**settings, **{k: v for k, v in asdict(plan).items() if k != "parts"},
                   "device": args.device},
         workload={"source": workload.source, "held_out": workload.held_out,
@@ -243,6 +246,11 @@ def run(args) -> int:
         workers=workers, startup=startup, agreement=agreement, config=model.config,
         skipped=[p for p in PARTS if p not in plan.parts],
     )
+    tokens = (report.get("weights_check") or {}).get("window_tokens") or {}
+    if tokens.get("ours") and tokens.get("pipeline_fp32") and tokens["ours"] != tokens["pipeline_fp32"]:
+        warnings.append(f"the short passage's window is {tokens['ours']} tokens for qa-desktop and "
+                        f"{tokens['pipeline_fp32']} for the pipeline: {reference.tokenizer_source} holds "
+                        f"another tokenizer than {model.path}, so the two read different inputs.")
     diff = (report.get("weights_check") or {}).get("max_abs_logit_diff_vs_fp32")
     limit = 0.5 if m.quantization is None else 3.0
     if diff is not None and diff > limit:

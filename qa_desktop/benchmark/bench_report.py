@@ -73,7 +73,7 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
     report["contestants"] = {name: out.get("info") for name, out in ok.items()}
     ratios: dict = {}
 
-    if any(_get(o, "short") for o in ok.values()):
+    if "short" not in skipped and any(_get(o, "short") for o in ok.values()):
         ms = {p: _get(ok.get(p), "short", "median_ms") for p in PEERS}
         report["short"] = {
             "median_ms": ms,
@@ -87,10 +87,10 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         report["weights_check"] = {
             "max_abs_logit_diff_vs_fp32": _max_logit_diff(ok.get("ours"), ok.get("pipeline_fp32")),
             "max_abs_logit_diff_vs_bf16": _max_logit_diff(ok.get("ours"), ok.get("pipeline_bf16")),
-            "window_tokens": len(_get(ok.get("ours"), "short", "logits", "start") or []) or None,
+            "window_tokens": {p: len(_get(ok.get(p), "short", "logits", "start") or []) or None for p in PEERS},
         }
 
-    if any(_get(o, "long") for o in ok.values()):
+    if "long" not in skipped and any(_get(o, "long") for o in ok.values()):
         s = {p: _get(ok.get(p), "long", "median_s") for p in PEERS}
         report["long"] = {
             "median_s": s,
@@ -183,6 +183,10 @@ def _f(value, fmt: str = "{:.1f}", none: str = "—") -> str:
     return fmt.format(value)
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _row(label: str, cells: list[str], extra: str = "") -> str:
     return f"{label:<34}" + "".join(f"{c:>15}" for c in cells) + (f"   {extra}" if extra else "")
 
@@ -198,11 +202,12 @@ def table(report: dict) -> str:
     m, model, ref, inputs = report["machine"], report["model"], report["reference"], report["inputs"]
     c = report.get("contestants", {})
     ours = c.get("ours") or {}
-    lines.append(f"qa-desktop bench: {model['name']} ({model.get('quantization') or 'fp32'} ONNX) "
-                 f"on {ours.get('device', '?')}, {report['settings']['threads']} threads, "
-                 f"batch {ours.get('batch_size', '?')}")
+    threads = report["settings"]["threads"]
+    lines.append(f"qa-desktop bench: {model['name']} ({model.get('quantization') or 'fp32'} ONNX)"
+                 + (f" on {ours['device']}, batch {ours['batch_size']}" if ours else "")
+                 + f", {threads} thread{'s' if threads != 1 else ''}")
     peer = c.get("pipeline_fp32") or c.get("pipeline_bf16") or {}
-    if peer:
+    if peer and ref:
         lines.append(f"peer: {peer.get('kind')}; torch {peer.get('torch')}, weights {ref['path']}")
     lines.append(f"machine: {m.get('cpu')}; {m.get('physical_cores')} physical / {m.get('logical_cores')} "
                  f"logical cores; {m.get('cpu_features') or 'no bf16/AMX/VNNI flags seen'}; "
@@ -214,7 +219,8 @@ def table(report: dict) -> str:
         lines.append("QUICK smoke run: tiny sizes, numbers are not a benchmark")
     lines.append("")
     r = report.get("ratios", {})
-    lines.append(_row("", ["qa-desktop", "pipeline fp32", "pipeline bf16", "vs fp32", "vs bf16"], "target"))
+    if any(report.get(k) for k in ("short", "long", "memory_mb")):
+        lines.append(_row("", ["qa-desktop", "pipeline fp32", "pipeline bf16", "vs fp32", "vs bf16"], "target"))
     short = report.get("short")
     if short:
         ms = short["median_ms"]
@@ -245,12 +251,13 @@ def table(report: dict) -> str:
         lines.append(_row("  peak RSS, MB", [_f(mem["peak_after_long"][p], "{:.0f}") for p in PEERS]))
         lines.append(_row("  interpreter + libraries, MB", [_f(mem["after_import"][p], "{:.0f}") for p in PEERS]))
     eff = report.get("efficiency")
-    if eff and "error" not in eff:
+    if eff and "error" not in eff and any(v is not None for v in eff["achieved_gflops"].values()):
         ceiling = _get(eff, "gemm", "bf16", "gflops")
-        lines.append(_row(f"model GFLOP/s ({eff['gflop_per_384_window']:.2f} GFLOP/384-token window)",
-                          [_f(eff["achieved_gflops"].get(p), "{:.1f}") for p in PEERS]))
+        lines.append(_row("model GFLOP/s (forward only)",
+                          [_f(eff["achieved_gflops"].get(p), "{:.1f}") for p in PEERS] + ["", ""],
+                          f"{eff['gflop_per_384_window']:.2f} GFLOP per 384-token window"))
         lines.append(_row(f"  % of bf16 GEMM ({_f(ceiling, '{:.0f}')} GFLOP/s)",
-                          [_f(eff["pct_of_bf16_gemm"].get(p), "{:.0f}%") for p in PEERS],
+                          [_f(eff["pct_of_bf16_gemm"].get(p), "{:.0f}%") for p in PEERS] + ["", ""],
                           f"fp32 GEMM {_f(_get(eff, 'gemm', 'fp32', 'gflops'), '{:.0f}')} GFLOP/s"))
     st = report.get("startup")
     if st:
@@ -280,8 +287,10 @@ def table(report: dict) -> str:
                          + (f"   target ≥98% {_met(report, 'agreement_vs_fp32_pct')}" if peer_name == "pipeline_fp32" else ""))
             for kind, examples in a.get("examples", {}).items():
                 for e in examples[:2]:
-                    lines.append(f"    {kind}: {e['question'][:60]!r}: ours {e['ours'][:40]!r}, pipeline "
-                                 f"{e['pipeline'][:40]!r} ({e['windows']} windows)")
+                    lines.append(f"    {kind}: {_clip(e['question'], 70)!r} ({e['windows']} window"
+                                 f"{'s' if e['windows'] != 1 else ''})")
+                    lines.append(f"        qa-desktop {_clip(e['ours'], 80)!r}")
+                    lines.append(f"        pipeline   {_clip(e['pipeline'], 80)!r}")
         acc = ag.get("accuracy") or {}
         if any(acc.values()):
             lines.append("accuracy on the sample (EM / F1): " + "; ".join(

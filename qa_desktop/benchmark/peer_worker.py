@@ -184,7 +184,9 @@ def run(spec: dict) -> dict:
                        "forward_s": statistics.median(forward), "window_lengths": lengths,
                        "answer": result}
         rss["after_long"] = _memory_now()
-        rss["peak_after_long"] = peak_rss_bytes()
+        peak = peak_rss_bytes()
+        # The two counters come from different sources (getrusage vs /proc): keep peak ≥ now.
+        rss["peak_after_long"] = max(peak or 0, rss["after_long"])
 
     if short:
         times, forward = [], []

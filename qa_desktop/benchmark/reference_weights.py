@@ -1,7 +1,8 @@
 """The PyTorch checkpoint the pipeline peer runs: the weights the ONNX model was exported from.
 
 Looked for in this order: --reference; the manifest's `source` (qa_desktop.json), taken
-relative to the model directory when it is not absolute; a checkpoint bundled beside the model
+relative to the model directory when it is not absolute, or the final weights of the training
+run it names (`runs/<name>/final`, as train_reader writes them); a checkpoint bundled beside the model
 (`<model>/reference`, `<model>/checkpoint`, `<model>/pytorch`, or a sibling directory
 `<model>-reference`, `<model>-checkpoint`, `<model>-pytorch`). Only local directories: the
 benchmark never downloads.
@@ -40,6 +41,13 @@ def _candidates(model: ModelDirectory) -> list[tuple[Path, str]]:
         found.append((path if path.is_absolute() else model.path / path, "manifest source"))
         if not path.is_absolute():
             found.append((Path.cwd() / path, "manifest source"))
+            # A bundled model names its training run ("minilm-en (training run), ..."): the
+            # run's final weights are runs/<name>/final beside the checkout or the working dir.
+            run = source.split()[0]
+            checkout = Path(__file__).resolve().parents[2]
+            for root in (checkout.parent / "runs", checkout / "runs", Path.cwd() / "runs",
+                         Path.cwd().parent / "runs"):
+                found.append((root / run / "final", "training run named by the manifest source"))
     for name in BESIDE:
         found.append((model.path / name, "beside the model"))
         found.append((model.path.parent / f"{model.path.name}-{name}", "beside the model"))
@@ -55,8 +63,10 @@ def find_reference(explicit: str | None, model: ModelDirectory) -> Reference:
                 f"and one of {', '.join(WEIGHT_FILES)})."
             )
         return _with_tokenizer(path, "--reference", model)
-    tried = []
+    tried: list[str] = []
     for path, how in _candidates(model):
+        if str(path) in tried:
+            continue
         tried.append(str(path))
         if is_checkpoint(path):
             return _with_tokenizer(path, how, model)
