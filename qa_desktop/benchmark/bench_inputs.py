@@ -8,7 +8,6 @@ there are enough of them, so the sample is text the model did not train on.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,20 +55,9 @@ def default_data_file() -> Path | None:
 
 
 def read_items(path: str | Path) -> list[QAItem]:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    except FileNotFoundError:
-        raise InputError(f"No data file at {path}.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-        raise InputError(f"{path} is not a SQuAD-format JSON file (with a top-level \"data\" list).") from None
-    items = []
-    for a, article in enumerate(data):
-        title = str(article.get("title", f"article {a}"))
-        for paragraph in article.get("paragraphs", []):
-            for qa in paragraph.get("qas", []):
-                answers = tuple(x["text"] for x in qa.get("answers", []) if x.get("text"))
-                items.append(QAItem(str(qa["id"]), title, qa["question"], paragraph["context"], answers))
+    from qa_desktop.engine.squad_evaluation import read_questions
+
+    items = [QAItem(q.id, q.title, q.question, q.context, q.answers) for q in read_questions(path)]
     if not items:
         raise InputError(f"{path} has no questions.")
     return items

@@ -19,6 +19,7 @@ class SquadQuestion:
     context: str
     answers: tuple[str, ...]  # empty: unanswerable (SQuAD 2.0)
     answer_starts: tuple[int, ...]
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def read_questions(path: str | Path, limit: int | None = None) -> list[SquadQues
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
         raise InputError(f"{path} is not a SQuAD-format JSON file (with a top-level \"data\" list).") from None
     questions = []
-    for article in data:
+    for a, article in enumerate(data):
+        title = str(article.get("title", f"article {a}"))
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 answers = [a for a in qa.get("answers", []) if a.get("text")]
@@ -61,6 +63,7 @@ def read_questions(path: str | Path, limit: int | None = None) -> list[SquadQues
                     id=str(qa["id"]), question=qa["question"], context=paragraph["context"],
                     answers=tuple(a["text"] for a in answers),
                     answer_starts=tuple(int(a.get("answer_start", -1)) for a in answers),
+                    title=title,
                 ))
                 if limit is not None and len(questions) >= limit:
                     return questions
