@@ -83,6 +83,8 @@ def main(argv=None) -> None:
     p.add_argument("--languages", default="en")
     p.add_argument("--default", action="store_true")
     p.add_argument("--limit", type=int, default=None, help="questions per held-out set (a dry run)")
+    p.add_argument("--fp32-limit", type=int, default=None,
+                   help="evaluate fp32 on the first N held-out questions only (the file is shuffled)")
     p.add_argument("--card-notes", type=Path, default=None, help="Markdown appended to the model card")
     args = p.parse_args(argv)
 
@@ -125,7 +127,10 @@ def main(argv=None) -> None:
         int8_report, eval_records, int8_no_abstention = collect(int8, eval_questions)
         print("evaluating fp32", flush=True)
         fp32 = QuestionAnswerer.load(tmp / "fp32")
-        fp32_report, _, fp32_no_abstention = collect(fp32, eval_questions)
+        fp32_report, _, fp32_no_abstention = collect(fp32, eval_questions[: args.fp32_limit])
+        int8_report_same, _, int8_no_abstention_same = (
+            (int8_report, None, int8_no_abstention) if args.fp32_limit is None
+            else collect(int8, eval_questions[: args.fp32_limit]))
         eval_ece = {
             "ece_before": round(expected_calibration_error(decoder, eval_records, 1.0), 4),
             "ece_after": round(expected_calibration_error(decoder, eval_records, temperature), 4),
@@ -143,6 +148,9 @@ def main(argv=None) -> None:
                 "fp32": fp32_report.to_json(),
                 "int8_answerable_without_abstention": int8_no_abstention,
                 "fp32_answerable_without_abstention": fp32_no_abstention,
+                # int8 on exactly the questions fp32 was evaluated on: the like-for-like comparison
+                "int8_on_fp32_questions": int8_report_same.to_json(),
+                "int8_answerable_without_abstention_on_fp32_questions": int8_no_abstention_same,
             },
         }
         manifest.write(tmp / "int8")
@@ -168,6 +176,7 @@ def model_card(manifest: ModelManifest, training: dict, args, data_sha: list[str
     heldout = manifest.eval["heldout"]
     i8, f32 = heldout["int8"], heldout["fp32"]
     i8_na, f32_na = heldout["int8_answerable_without_abstention"], heldout["fp32_answerable_without_abstention"]
+    same_na = heldout["int8_answerable_without_abstention_on_fp32_questions"]
     c = manifest.calibration
     hyper = training.get("hyperparameters", training)
     lines = [
@@ -204,6 +213,7 @@ def model_card(manifest: ModelManifest, training: dict, args, data_sha: list[str
         "|---|---|---|---|",
         f"| int8, answerable, never abstaining | {_fmt(i8_na['exact_match'])} | {_fmt(i8_na['f1'])} | {i8_na['total']} |",
         f"| fp32, answerable, never abstaining | {_fmt(f32_na['exact_match'])} | {_fmt(f32_na['f1'])} | {f32_na['total']} |",
+        f"| int8 on the same questions as fp32 | {_fmt(same_na['exact_match'])} | {_fmt(same_na['f1'])} | {same_na['total']} |",
         f"| int8 at the shipped threshold: all | {_fmt(i8['exact_match'])} | {_fmt(i8['f1'])} | {i8['total']} |",
         f"| int8 at the shipped threshold: answerable | {_fmt(i8.get('HasAns_exact'))} | {_fmt(i8.get('HasAns_f1'))} | {i8.get('HasAns_total')} |",
         f"| int8 at the shipped threshold: unanswerable (abstained %) | {_fmt(i8.get('NoAns_exact'))} | | {i8.get('NoAns_total')} |",
