@@ -23,8 +23,10 @@ class Answer:
     start_prob: float  # global start probability of the first token (one softmax over the whole passage)
     end_prob: float  # global end probability of the last token
     window: int  # window the span was read from (the best-scoring one when several found it)
-    start_token: int  # index into Prediction.tokens
-    end_token: int  # inclusive
+    # The tokens the model scored (indices into Prediction.tokens, inclusive). The characters
+    # start:end may reach further: a span ending inside a word is shown as the whole word.
+    start_token: int
+    end_token: int
 
 
 @dataclass(frozen=True)

@@ -154,9 +154,10 @@ class SpanDecoder:
                 i, d = divmod(int(flat_index), width)
                 s_tok = w.passage_token_start + i
                 e_tok = s_tok + d
+                first, last = s_tok, e_tok  # the characters shown: widened to whole words
                 if words is not None and words.last[e_tok] - words.first[s_tok] < self.max_answer_len:
-                    s_tok, e_tok = int(words.first[s_tok]), int(words.last[e_tok])
-                c0, c1 = int(passage.offsets[s_tok, 0]), int(passage.offsets[e_tok, 1])
+                    first, last = int(words.first[s_tok]), int(words.last[e_tok])
+                c0, c1 = int(passage.offsets[first, 0]), int(passage.offsets[last, 1])
                 score = float(flat[flat_index])
                 if c1 <= c0 or ((c0, c1) in found and found[(c0, c1)][0] >= score):
                     continue

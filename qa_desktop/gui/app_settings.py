@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 RECENT_MODELS = 8
-QUESTION_HISTORY = 100
 DEFAULT_TOP_K = 5
 
 
@@ -132,14 +131,6 @@ class AppSettings:
     @threshold_enabled.setter
     def threshold_enabled(self, value: bool) -> None:
         self._set("answer/threshold_enabled", bool(value))
-
-    @property
-    def question_history(self) -> list[str]:
-        return self._get("answer/questions", [], list)
-
-    @question_history.setter
-    def question_history(self, questions: list[str]) -> None:
-        self._set("answer/questions", list(questions)[-QUESTION_HISTORY:])
 
     # -- plot --------------------------------------------------------------------------------
     @property

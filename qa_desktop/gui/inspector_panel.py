@@ -39,6 +39,7 @@ class InspectorPanel(QWidget):
         self.answer: PreparedAnswer | None = None
         self.loss: SpanLoss | None = None
         self.shapes: dict[str, tuple] = {}
+        self._feeds_token_types = True
         self._answer_marks: dict[int, dict[int, str]] = {}
         self._gold_marks: dict[int, dict[int, str]] = {}
 
@@ -141,8 +142,11 @@ class InspectorPanel(QWidget):
             "inputs": (w, s), "hidden": (w, s, hidden), "qa_outputs": (hidden, 2),
             "logits": (w, s, two), "start": tuple(p.start_logits.shape), "end": tuple(p.end_logits.shape),
         }
+        self._feeds_token_types = "token_type_ids" in answer.model.inputs
+        fed = " · ".join(name for name in ("input_ids", "token_type_ids", "attention_mask")
+                         if name in answer.model.inputs)
         texts = {
-            "inputs": f"input_ids · token_type_ids · attention_mask<br><b>(windows, seq)</b> = {_shape((w, s))}",
+            "inputs": f"{fed}<br><b>(windows, seq)</b> = {_shape((w, s))}",
             "hidden": f"encoder → hidden states<br><b>(windows, seq, hidden)</b> = {_shape((w, s, hidden))}",
             "qa_outputs": f"qa_outputs<br><b>Linear(hidden, 2)</b> = Linear({hidden}, 2)",
             "logits": f"logits<br><b>(windows, seq, 2)</b> = {_shape((w, s, two))}",
@@ -162,7 +166,7 @@ class InspectorPanel(QWidget):
         self.window_choice.setSuffix(f" of {len(p.windows)}")
         self.window_choice.setValue(1)
         self.window_choice.blockSignals(False)
-        self.table_model.set_window(p, 0)
+        self.table_model.set_window(p, 0, self._feeds_token_types)
         self._describe_window(0)
         if p.candidates:
             self.show_answer_span(0)
@@ -198,7 +202,7 @@ class InspectorPanel(QWidget):
         if self.answer is None:
             return
         index = value - 1
-        self.table_model.set_window(self.answer.prediction, index)
+        self.table_model.set_window(self.answer.prediction, index, self._feeds_token_types)
         self._describe_window(index)
         self._refresh_marks()
 

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, Q
 from qa_desktop.engine import model_store
 from qa_desktop.engine.errors import Cancelled, InputError, ModelError, QaDesktopError
 from qa_desktop.engine.model_directory import ModelDirectory
+from qa_desktop.engine.passage_script import needs_multilingual
 from qa_desktop.engine.span_loss import gold_token_span, span_loss
 from qa_desktop.gui.answer_panel import AnswerPanel
 from qa_desktop.gui.app_settings import AppSettings
 from qa_desktop.gui.background_operation import BackgroundOperation, OperationContext
+from qa_desktop.gui.interpreter_responsiveness import keep_gui_thread_responsive
 from qa_desktop.gui.color_theme import ColorTheme, apply_system_theme, current_theme
 from qa_desktop.gui.document_loader import OPEN_FILTER, LoadedDocument, load_document
 from qa_desktop.gui.draft_autosave import DraftAutosave
@@ -47,6 +49,9 @@ NO_MODEL_MESSAGE = ("No model loaded: open a model directory (Model ▸ Open mod
                     "a Hugging Face checkpoint. qa-desktop has no bundled model installed.")
 AUTOSAVE_DELAY_MS = 800
 TOP_K_DELAY_MS = 400
+# Between display stages: a real timer (not a zero one, which Qt runs in the same batch of
+# posted events) lets the repaint of one stage happen before the next stage starts.
+STAGE_GAP_MS = 8
 
 
 class MainWindow(QMainWindow):
@@ -71,11 +76,15 @@ class MainWindow(QMainWindow):
         self.answer: PreparedAnswer | None = None  # as judged at the current threshold
         self._raw_answer: PreparedAnswer | None = None
         self.chosen = 0
+        self._display_stage = 0  # how much of self.answer is on screen (see show_answer)
+        self._display_generation = 0
         self._passage_stale = False
         self._answer_op: BackgroundOperation | None = None
         self._load_op: BackgroundOperation | None = None
         self._file_op: BackgroundOperation | None = None
         self._import_op: BackgroundOperation | None = None
+        self._save_op: BackgroundOperation | None = None
+        self._save_again = False
         self._pending_ask = False
         self._restoring = False
         self._autosave_warned = False
@@ -91,6 +100,7 @@ class MainWindow(QMainWindow):
             self._restore_draft()
         self.apply_theme()
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: self.apply_theme())
+        keep_gui_thread_responsive()
         QTimer.singleShot(0, self._initial_load)
 
     # ------------------------------------------------------------------------------------------
@@ -113,7 +123,7 @@ class MainWindow(QMainWindow):
         passage_layout.addLayout(passage_header)
         passage_layout.addWidget(self.passage, 1)
 
-        self.question = QuestionField(history=self.settings.question_history)
+        self.question = QuestionField()
         self.ask_button = QPushButton("Ask")
         self.ask_button.setObjectName("AskButton")
         self.ask_button.setDefault(True)
@@ -266,6 +276,8 @@ class MainWindow(QMainWindow):
         try:
             self.passage.setPlainText(draft.passage)
             self.question.setText(draft.question)
+            self.question.history = list(draft.history)[-self.question.limit:]
+            self.question.walk_reset()
         finally:
             self._restoring = False
 
@@ -334,20 +346,31 @@ class MainWindow(QMainWindow):
         self.load_model(self.model_spec, announce_missing=True)
 
     def resolve_model(self, spec: str, passage: str) -> Path:
-        """Worker-thread safe: a model directory for the spec, or ModelError in the window's words."""
+        """Worker-thread safe: a model directory for the spec, or ModelError in the window's words.
+
+        "auto" with no bundled model falls back to an imported one (the multilingual one for
+        non-Latin passages), so a user who imported a model never sees "no model"."""
         try:
             return model_store.resolve(spec, passage)
         except ModelError:
-            if spec in model_store.MODEL_CHOICES and not (model_store.bundled_models() or
-                                                           model_store.imported_models()):
+            if spec not in model_store.MODEL_CHOICES:
+                raise
+            bundled, imported = model_store.bundled_models(), model_store.imported_models()
+            if not bundled and not imported:
                 raise ModelError(NO_MODEL_MESSAGE) from None
+            if spec == "auto" and imported:
+                multilingual = model_store.multilingual_model()
+                if multilingual is not None and needs_multilingual(passage):
+                    return multilingual
+                return imported[0]
+            if spec == "english" and not bundled:
+                raise ModelError("No bundled English model is installed: choose an imported model in the "
+                                 "Model list, open a model directory, or import one.") from None
             raise
 
     def choose_model(self, spec: str) -> None:
         self.model_spec = spec
         self.model_selector.select_spec(spec)
-        if self.persist:
-            self.settings.last_model = spec
         self.load_model(spec)
 
     def load_model(self, spec: str, announce_missing: bool = True) -> None:
@@ -374,6 +397,8 @@ class MainWindow(QMainWindow):
                 self.banner.dismiss()
             if info.runtime.fallback_reason:
                 self.show_warning(info.runtime.fallback_reason)
+            if self.persist:
+                self.settings.last_model = spec  # the last model that worked opens next time
             if spec not in model_store.MODEL_CHOICES:
                 self._remember_model_path(str(info.path))
             self.modelLoaded.emit(info)
@@ -490,9 +515,11 @@ class MainWindow(QMainWindow):
         top_k = self.answer_panel.top_k.value()
         threshold = self.answer_panel.threshold_value()
         if question:
+            # Kept with the autosaved draft, written on a worker: a settings write here would
+            # sync the settings file on the GUI thread just as answering starts.
             self.question.remember(question)
             if self.persist:
-                self.settings.question_history = self.question.history
+                self.autosave_timer.start()
 
         def work(ctx: OperationContext) -> PreparedAnswer:
             path = self.resolve_model(spec, passage)
@@ -532,7 +559,6 @@ class MainWindow(QMainWindow):
         self.show_answer(answer.judged(self.answer_panel.threshold_value()))
         for warning in answer.prediction.warnings:
             self.show_warning(warning)
-        self.answerShown.emit(self.answer)
 
     def _answer_failed(self, exc: BaseException) -> None:
         if self._pending_ask and isinstance(exc, Cancelled):
@@ -552,20 +578,45 @@ class MainWindow(QMainWindow):
             self._start_answer()
 
     def show_answer(self, answer: PreparedAnswer, chosen: int = 0) -> None:
+        """Put an answer on screen in three event-loop turns (answer and highlight; plot;
+        heatmap and inspector), so the window repaints between them and no single turn holds
+        the GUI thread long, even for a quarter of a million tokens. answerShown follows the
+        last one."""
         self.answer = answer
         self.chosen = chosen
+        self._display_stage = 1
+        self._display_generation += 1
+        generation = self._display_generation
         p = answer.prediction
         self.answer_panel.show_answer(answer, chosen)
-        self.plot.set_answer(answer, chosen)
-        self.inspector.set_answer(answer)
         self.passage.set_highlight("token", None)
         self.passage.set_highlight("gold", None)
-        if p.candidates:
-            self.choose_answer(chosen, scroll=True, highlight=not p.abstained)
+        if p.candidates and not p.abstained:
+            self.passage.set_highlight("answer", answer.qt_span(p.candidates[chosen]), scroll=True)
         else:
             self.passage.set_highlight("answer", None)
-            self.heatmap.clear()
         self._set_export_enabled(True)
+
+        def plots() -> None:
+            if generation != self._display_generation:
+                return  # a newer answer replaced this one meanwhile
+            self.plot.set_answer(answer, self.chosen)
+            self._display_stage = 2
+            QTimer.singleShot(STAGE_GAP_MS, inside)
+
+        def inside() -> None:
+            if generation != self._display_generation:
+                return
+            self.inspector.set_answer(answer)
+            self._display_stage = 3
+            if p.candidates:
+                self.choose_answer(self.chosen, scroll=False,
+                                   highlight=self.passage.highlight("answer") is not None)
+            else:
+                self.heatmap.clear()
+            self.answerShown.emit(answer)
+
+        QTimer.singleShot(STAGE_GAP_MS, plots)
 
     def choose_answer(self, index: int, scroll: bool = True, highlight: bool = True) -> None:
         """Show candidate `index`: passage highlight, plot marks, heatmap, inspector window."""
@@ -577,7 +628,10 @@ class MainWindow(QMainWindow):
             self.passage.set_highlight("answer", self.answer.qt_span(a), scroll=scroll)
         elif not highlight:
             self.passage.set_highlight("answer", None)
-        self.plot.show_answer_tokens(a.start_token, a.end_token)
+        if self._display_stage < 3:
+            return  # the later display stages read self.chosen
+        if self.plot.answer_tokens != (a.start_token, a.end_token):
+            self.plot.show_answer_tokens(a.start_token, a.end_token)
         self.heatmap.show_space(SpanSearchSpace.around(self.answer.prediction, a))
         self.inspector.show_answer_span(index)
 
@@ -625,14 +679,43 @@ class MainWindow(QMainWindow):
         if self.persist:
             self.autosave_timer.start()
 
-    def save_draft(self) -> None:
+    def save_draft(self, wait: bool = False) -> None:
+        """Write the passage and question to the autosave file. The text is read here; the
+        write (with fsync, which can take a disk hundreds of milliseconds) happens on a worker,
+        one at a time: a save asked for while one runs follows it with the newest text."""
         self.autosave_timer.stop()
         if not self.persist:
             return
-        if not self.autosave.save(self.passage.toPlainText(), self.question.text()):
-            if not self._autosave_warned:
-                self._autosave_warned = True
-                self.show_warning(self.autosave.last_error or "Autosave failed.")
+        if wait:
+            if not self.autosave.save(self.passage.toPlainText(), self.question.text(), self.question.history):
+                self._autosave_failed()
+            return
+        if self._save_op is not None and self._save_op.is_running:
+            self._save_again = True
+            return
+        passage, question = self.passage.toPlainText(), self.question.text()
+        history = list(self.question.history)
+
+        def saved(ok: bool) -> None:
+            if not ok:
+                self._autosave_failed()
+
+        def finished() -> None:
+            self._save_op = None
+            if self._save_again:
+                self._save_again = False
+                self.save_draft()
+
+        self._save_op = (BackgroundOperation(self, lambda ctx: self.autosave.save(passage, question, history),
+                                             success=saved)
+                         .failure(lambda exc: self.show_failure(exc, "Autosave"))
+                         .finished(finished))
+        self._save_op.run_in_background()
+
+    def _autosave_failed(self) -> None:
+        if not self._autosave_warned:
+            self._autosave_warned = True
+            self.show_warning(self.autosave.last_error or "Autosave failed.")
 
     def _passage_selection_changed(self) -> None:
         if self.answer is None or self._passage_stale:
@@ -719,19 +802,16 @@ class MainWindow(QMainWindow):
 
         def work(ctx: OperationContext) -> LoadedDocument:
             ctx.say(f"Opening {path.name}…")
-            return load_document(path, progress=lambda d, t: ctx.report(d, t, f"Reading page {d} of {t}"),
-                                 cancelled=ctx.cancelled)
+            return load_document(path, cancelled=ctx.cancelled)
 
         def opened(doc: LoadedDocument) -> None:
             self.set_passage(doc.text)
             self.document_path = doc.path
             self.setWindowTitle(f"{doc.path.name} — qa-desktop")
-            what = f"{doc.pages} pages, " if doc.pages else ""
-            self.statusBar().showMessage(f"Opened {doc.path.name} ({what}{len(doc.text):,} characters). "
+            self.statusBar().showMessage(f"Opened {doc.path.name} ({len(doc.text):,} characters). "
                                          "Ctrl+Z brings the previous passage back.", 8000)
-            if doc.empty_pages:
-                self.show_warning(f"{doc.empty_pages} of {doc.pages} pages of {doc.path.name} have no text "
-                                  "layer (scanned images?) and were skipped.")
+            for warning in doc.warnings:
+                self.show_warning(warning)
             self.passageOpened.emit(doc)
 
         op = (BackgroundOperation(self, work, success=opened)
@@ -845,7 +925,7 @@ class MainWindow(QMainWindow):
         if self._load_op is not None:
             self._load_op.cancel()
         if self.persist:
-            self.save_draft()
+            self.save_draft(wait=True)
             self.settings.geometry = self.saveGeometry()
             self.settings.set_splitter_state("top_split", self.top_split.saveState())
             self.settings.set_splitter_state("main_split", self.main_split.saveState())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox
 
 from qa_desktop.engine import model_store
@@ -60,7 +60,7 @@ class ModelSelector(QComboBox):
             self.insertSeparator(self.count())
             for label, spec in entries:
                 self.addItem(label, spec)
-                self.setItemData(self.count() - 1, spec, 3)  # tooltip role: the full path
+                self.setItemData(self.count() - 1, spec, Qt.ItemDataRole.ToolTipRole)  # the full path
         if current:
             self.select_spec(current, emit=False)
         self.blockSignals(False)

@@ -42,7 +42,10 @@ def _write(path: Path, text: str) -> Path:
             f.write(text)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         raise InputError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     return path
 

@@ -28,6 +28,7 @@ class ModelInfo:
     max_seq_len: int
     doc_stride: int
     hidden_size: int
+    inputs: tuple[str, ...] = ("input_ids", "attention_mask", "token_type_ids")  # what the graph is fed
 
     @classmethod
     def of(cls, answerer) -> "ModelInfo":
@@ -37,6 +38,7 @@ class ModelInfo:
             can_abstain=bool(m.can_abstain), null_threshold=float(m.null_threshold),
             quantization=m.quantization, languages=tuple(m.languages), max_seq_len=int(m.max_seq_len),
             doc_stride=int(m.doc_stride), hidden_size=int(answerer.model.hidden_size),
+            inputs=tuple(answerer.reader.input_names),
         )
 
     @property

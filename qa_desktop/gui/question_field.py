@@ -35,6 +35,11 @@ class QuestionField(QLineEdit):
         self._cursor = len(self.history)
         self._draft = ""
 
+    def walk_reset(self) -> None:
+        """Back to editing the draft (after the history was replaced)."""
+        self._cursor = len(self.history)
+        self._draft = ""
+
     def _ask(self) -> None:
         self.asked.emit(self.text())
 

@@ -73,6 +73,10 @@ class SpanHeatmap(QWidget):
         self.answer_box.setZValue(10)
         self.answer_box.hide()
         self.plot_item.addItem(self.answer_box)
+        self.widened_box = QGraphicsRectItem(0, 0, 1, 1)  # the answer as shown, when widened to words
+        self.widened_box.setZValue(9)
+        self.widened_box.hide()
+        self.plot_item.addItem(self.widened_box)
         self.pick_box = QGraphicsRectItem(0, 0, 1, 1)
         self.pick_box.setZValue(11)
         self.pick_box.hide()
@@ -115,7 +119,9 @@ class SpanHeatmap(QWidget):
         self.info.setText(
             f"Window {space.window + 1}, positions {space.lo}–{space.hi - 1}: {rows}×{cols} (start × end) "
             f"cells, {valid} of them spans the decoder may answer with (longest {space.max_answer_len} "
-            "tokens). The outlined cell is the chosen answer.")
+            "tokens). The outlined cell is the span the model scored"
+            + ("; the dashed one the answer widened to whole words." if space.answer_span != space.answer_cell
+               else "."))
         if finite.any():
             self.colorbar.setLevels((float(space.scores[finite].min()), float(space.scores[finite].max())))
         self.view_box.autoRange(padding=0.02)
@@ -124,6 +130,7 @@ class SpanHeatmap(QWidget):
         self.space = None
         self.image.clear()
         self.answer_box.hide()
+        self.widened_box.hide()
         self.pick_box.hide()
         self.info.setText("Ask a question to see the span scores around the answer.")
 
@@ -137,6 +144,11 @@ class SpanHeatmap(QWidget):
             r, c = space.answer_cell
             self.answer_box.setRect(QRectF(c, r, 1, 1))
             self.answer_box.show()
+        self.widened_box.hide()
+        if space.answer_span is not None and space.answer_span != space.answer_cell:
+            r, c = space.answer_span
+            self.widened_box.setRect(QRectF(c, r, 1, 1))
+            self.widened_box.show()
         self.pick_box.hide()
         ticks_major, ticks_minor = [], []
         for i, token in enumerate(space.labels):
@@ -195,6 +207,8 @@ class SpanHeatmap(QWidget):
         self.colorbar.axis.setPen(pg.mkPen(theme.foreground))
         self.colorbar.axis.setTextPen(pg.mkPen(theme.foreground))
         self.answer_box.setPen(pg.mkPen(theme.foreground, width=2.5, cosmetic=True))
+        self.widened_box.setPen(pg.mkPen(theme.foreground, width=1.5, cosmetic=True,
+                                         style=Qt.PenStyle.DashLine))
         self.pick_box.setPen(pg.mkPen(theme.end, width=2, cosmetic=True, style=Qt.PenStyle.DashLine))
         for swatch, colour in zip(self._swatches, theme.masked):
             swatch.setStyleSheet(f"background: {colour}; border: 1px solid {theme.muted};")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_desktop.engine.results import Answer, Prediction
-from qa_desktop.engine.span_decoder import SpanDecoder
+from qa_desktop.engine.span_decoder import VALID, SpanDecoder
 from qa_desktop.engine.span_loss import window_position
 
 # Positions shown beyond the longest allowed answer, so the TOO_LONG band is visible too.
@@ -22,7 +22,8 @@ class SpanSearchSpace:
     scores: np.ndarray  # (hi-lo, hi-lo): start logit (row) + end logit (column)
     kinds: np.ndarray  # VALID / END_BEFORE_START / TOO_LONG / NOT_PASSAGE per cell
     labels: tuple[str, ...]  # token string at each position
-    answer_cell: tuple[int, int] | None  # (row, column) of the answer, relative to lo
+    answer_cell: tuple[int, int] | None  # (row, column) of the span the model scored, relative to lo
+    answer_span: tuple[int, int] | None  # (row, column) of the answer as shown, widened to whole words
     max_answer_len: int
 
     @property
@@ -45,6 +46,22 @@ class SpanSearchSpace:
                                                   prediction.end_logits, lo, hi)
         return cls(
             window=window.index, lo=lo, hi=hi, scores=scores, kinds=kinds,
-            labels=tuple(window.token_strings[lo:hi]), answer_cell=(s - lo, e - lo),
-            max_answer_len=prediction.max_answer_len,
+            labels=tuple(window.token_strings[lo:hi]),
+            answer_cell=cls._scored_cell(scores, kinds, s - lo, e - lo, answer.score),
+            answer_span=(s - lo, e - lo), max_answer_len=prediction.max_answer_len,
         )
+
+    @staticmethod
+    def _scored_cell(scores: np.ndarray, kinds: np.ndarray, row: int, col: int,
+                     score: float) -> tuple[int, int]:
+        """The decoder widens a span that starts or ends inside a word to the whole word and
+        keeps the score of the span the model actually scored: that span is a valid cell inside
+        the widened one whose score is the answer's."""
+        inside = np.zeros(scores.shape, dtype=bool)
+        inside[row:col + 1, row:col + 1] = True
+        candidates = inside & (kinds == VALID) & np.isfinite(scores)
+        if not candidates.any():
+            return row, col
+        distance = np.where(candidates, np.abs(scores - score), np.inf)
+        r, c = np.unravel_index(int(np.argmin(distance)), scores.shape)
+        return int(r), int(c)

@@ -92,8 +92,11 @@ class WordArrays:
         if candidates.size:
             finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Word, text)
             for i in candidates:
-                start = int(tokens.char_start[i])
-                if start != int(tokens.char_end[i - 1]):
+                start, previous_end = int(tokens.char_start[i]), int(tokens.char_end[i - 1])
+                if start < previous_end:
+                    new_word[i] = False  # overlapping pieces ("▁" + "東" both cover 東) share characters
+                    continue
+                if start > previous_end:
                     continue  # a gap (space, skipped character) always separates words
                 finder.setPosition(offsets.to_qt(start))
                 new_word[i] = finder.isAtBoundary()

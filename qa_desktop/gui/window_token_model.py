@@ -27,14 +27,17 @@ class WindowTokenModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.prediction: Prediction | None = None
+        self.feeds_token_types = True  # False for graphs without a token_type_ids input (XLM-R)
         self.window_index = 0
         self.marked: dict[int, str] = {}  # position → "gold start" / "gold end" / "answer start"...
         self.mark_colour = QColor("#81c784")
         self.padding_colour = QColor("#8a8a8a")
 
-    def set_window(self, prediction: Prediction | None, window_index: int = 0) -> None:
+    def set_window(self, prediction: Prediction | None, window_index: int = 0,
+                   feeds_token_types: bool = True) -> None:
         self.beginResetModel()
         self.prediction = prediction
+        self.feeds_token_types = feeds_token_types
         self.window_index = window_index
         self.marked = {}
         self.endResetModel()
@@ -69,8 +72,8 @@ class WindowTokenModel(QAbstractTableModel):
         if name == "input id":
             return str(int(w.input_ids[row])) if real else "pad"
         if name == "token type":
-            if w.token_type_ids is None:
-                return "—"
+            if w.token_type_ids is None or not self.feeds_token_types:
+                return "—"  # the graph takes no token_type_ids
             return str(int(w.token_type_ids[row])) if real else "0"
         if name == "attention mask":
             return "1" if real else "0"

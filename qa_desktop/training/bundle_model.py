@@ -67,7 +67,7 @@ def collect(answerer, questions, threshold=None):
 
     started = time.perf_counter()
     report, _ = evaluate(answerer, questions, threshold=threshold, record=keep,
-                         progress=lambda d, t: print(f"\r  {d}/{t}", end="" if d < t else "\n", flush=True))
+                         progress=lambda d, t: d % 500 == 0 and print(f"  {d}/{t}", flush=True))
     no_abstention = {"exact_match": 100 * float(np.mean(span_em)), "f1": 100 * float(np.mean(span_f1)),
                      "total": len(span_f1)}
     print(f"  {time.perf_counter() - started:.0f}s", flush=True)
@@ -221,7 +221,7 @@ def model_card(manifest: ModelManifest, training: dict, args, data_sha: list[str
         "",
         "## Calibration",
         f"- Temperature {c['temperature']} fitted on {c['questions']} calibration questions "
-        "(negative log-likelihood of the gold choice among all valid spans and \"no answer\").",
+        "(log loss of the top choice's probability against whether it is right).",
         f"- Expected calibration error of the top choice (10 bins): calibration set {c['ece_before']} → "
         f"{c['ece_after']}; evaluation set {c['heldout_eval']['ece_before']} → {c['heldout_eval']['ece_after']}.",
         f"- Abstention threshold {c['threshold']} (abstain when no-answer score − best span score > "

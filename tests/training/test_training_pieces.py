@@ -85,8 +85,10 @@ def synthetic_records(true_t: float, n: int, seed: int) -> list[CalibrationRecor
         pick = rng.choice(len(probs), p=probs / probs.sum())
         gold = None if pick == len(spans) else spans[pick]
         best = max(spans, key=lambda se: start[se[0]] + end[se[1]])
+        # The top span is right exactly when the drawn gold choice is that span.
+        truth = () if gold is None else ("x",) if gold == best else ("z",)
         records.append(CalibrationRecord(start, end, null, float(start[best[0]] + end[best[1]]),
-                                         "x", gold, ("x",) if gold else ()))
+                                         "x", gold, truth))
     assert decoder.span_log_partition(MergedLogits(start, end, np.zeros(6, int)), null) > null
     return records
 
