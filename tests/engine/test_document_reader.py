@@ -17,18 +17,15 @@ def test_utf8_utf8bom_and_utf16(tmp_path):
         assert document.text == text and document.warnings == ()
 
 
-def test_pdf_with_text(tmp_path):
-    pytest.importorskip("pypdf")
-    from PySide6.QtGui import QGuiApplication, QPageSize, QPdfWriter, QPainter
+def test_pdf_with_text(tmp_path, qapp):
+    from PySide6.QtGui import QPageSize, QPdfWriter, QPainter
 
-    app = QGuiApplication.instance() or QGuiApplication([])
     path = tmp_path / "doc.pdf"
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     painter = QPainter(writer)
     painter.drawText(200, 200, "The bridge was finished in 1890.")
     painter.end()
-    assert app is not None
     document = read_document(path)
     assert "finished in 1890" in document.text
 
