@@ -53,7 +53,12 @@ def validate(request: ModelImportRequest) -> None:
 def import_checkpoint(request: ModelImportRequest, say: Callable[[str, int, int], None],
                       cancelled: Callable[[], bool]) -> Path:
     """Export `request.source` to ONNX in the user's model directory; the new model's path."""
-    from qa_desktop.engine.onnx_export import export_model
+    try:
+        from qa_desktop.engine.onnx_export import export_model
+    except ImportError:  # the standalone build leaves the exporter (and PyTorch) out
+        raise ModelError("Importing a checkpoint needs the exporter, which this build does not include: "
+                         "install qa-desktop with pip (pip install 'qa-desktop[export]') to import models, "
+                         "or open an exported model directory.") from None
 
     validate(request)
     out = request.destination
