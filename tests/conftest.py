@@ -18,6 +18,21 @@ sys.path.insert(0, str(Path(__file__).parent))
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+def pytest_collection_modifyitems(items):
+    """The window's tests first: their event-loop stall probe should measure the window in a
+    process like the app's, not one already loaded with the engine tests' sessions and threads."""
+    items.sort(key=lambda item: 0 if "tests/gui/" in item.nodeid or "/gui/" in str(item.path) else 1)
+
+
+@pytest.fixture
+def no_bundled_models(tmp_path, monkeypatch):
+    """As if qa-desktop were installed without any bundled model."""
+    empty = tmp_path / "no-bundled-models"
+    empty.mkdir()
+    monkeypatch.setenv("QA_DESKTOP_BUNDLED_MODELS_DIR", str(empty))
+    return empty
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Nothing in qa-desktop may open a network connection (local sockets stay allowed)."""

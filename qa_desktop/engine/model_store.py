@@ -19,6 +19,11 @@ MODEL_CHOICES = ("auto", "english", "multilingual")
 
 
 def bundled_models_dir() -> Path:
+    """resources/models in the package; QA_DESKTOP_BUNDLED_MODELS_DIR overrides it (a packager's
+    own model set, or a test of the window with no bundled model)."""
+    override = os.environ.get("QA_DESKTOP_BUNDLED_MODELS_DIR")
+    if override:
+        return Path(override)
     return Path(str(importlib.resources.files("qa_desktop.resources") / "models"))
 
 

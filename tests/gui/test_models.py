@@ -49,7 +49,7 @@ def test_the_model_choices_are_offered(make_window, tiny_bert_model):
     assert [a.text() for a in window.recent_menu.actions()] == [str(tiny_bert_model)]
 
 
-def test_choosing_english_without_a_bundled_model_says_so(qtbot, make_window):
+def test_choosing_english_without_a_bundled_model_says_so(qtbot, make_window, no_bundled_models):
     window = make_window()
     with qtbot.waitSignal(window.modelFailed, timeout=10_000) as failed:
         window.choose_model("english")

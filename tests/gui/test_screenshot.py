@@ -61,9 +61,9 @@ def test_screenshot_of_a_given_file_and_question(tmp_path, tiny_bert_model):
     assert QImage(str(out)).width() == SCREENSHOT_SIZE[0]
 
 
-def test_screenshot_without_a_model_still_shows_the_window_and_fails(tmp_path):
+def test_screenshot_without_a_model_still_shows_the_window_and_fails(tmp_path, no_bundled_models):
     out = tmp_path / "nomodel.png"
-    result = run_screenshot(["--screenshot", str(out)])
+    result = run_screenshot(["--screenshot", str(out)])  # the environment carries the empty models dir
     assert result.returncode == 1
     assert "No model loaded: open a model directory" in result.stderr
     assert out.exists()

@@ -41,7 +41,7 @@ def test_a_good_answer_clears_the_error(qtbot, make_window):
     assert not window.banner.isVisible()
 
 
-def test_without_any_model_the_window_starts_and_says_so(qtbot, make_window):
+def test_without_any_model_the_window_starts_and_says_so(qtbot, make_window, no_bundled_models):
     assert not any(user_models_dir().glob("*"))
     window = make_window(model=None, wait_model=False)
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)

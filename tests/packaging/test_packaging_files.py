@@ -82,6 +82,7 @@ def test_desktop_entry_runs_an_installed_script_with_arguments_the_cli_accepts()
     assert scripts[argv[0]].startswith("qa_desktop.cli:")
     if "TryExec" in entry:
         assert entry["TryExec"] == argv[0]
+    assert argv[1:] == ["%f"]  # "Open with qa-desktop" passes the file
     # Field codes (%f, %u, ...) are replaced by a file, or dropped when none is given.
     for replacement in ([], ["/tmp/some passage.txt"]):
         args = []
