@@ -184,13 +184,14 @@ def cmd_eval(args) -> int:
 
 def self_test(args) -> int:
     from qa_desktop.engine import model_store
+    from qa_desktop.engine.question_answerer import QuestionAnswerer
 
     passage, question, expected = SELF_TEST
-    answerer = _load(args.model or "english", passage, args.device, None)
+    where = model_store.resolve(args.model or "english", passage)
+    answerer = QuestionAnswerer.load(where, device=args.device)
     prediction = answerer.answer(question, passage)
     got = prediction.answers[0].text if prediction.answers else ""
     ok = expected.lower() in got.lower() and got == passage[prediction.answers[0].start:prediction.answers[0].end]
-    where = model_store.resolve(args.model or "english", passage)
     print(f"self-test {'ok' if ok else 'FAILED'}: {answerer.name} ({where}) on {answerer.runtime.device} "
           f"answered {got!r} to {question!r} in {prediction.timings.total_ms:.0f} ms")
     return 0 if ok else 1

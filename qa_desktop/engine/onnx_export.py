@@ -70,26 +70,23 @@ def _load_checkpoint(source: str):
     return config, tokenizer, model
 
 
-class _StartEnd:
-    """Wraps the HF model so the traced graph returns plain (start_logits, end_logits)."""
+def _start_end_module(model):
+    """The HF model wrapped so the traced graph returns plain (start_logits, end_logits)."""
+    import torch
 
-    @staticmethod
-    def module(model):
-        import torch
+    class StartEnd(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
 
-        class StartEnd(torch.nn.Module):
-            def __init__(self, inner):
-                super().__init__()
-                self.inner = inner
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                kwargs["token_type_ids"] = token_type_ids
+            out = self.inner(**kwargs)
+            return out.start_logits, out.end_logits
 
-            def forward(self, input_ids, attention_mask, token_type_ids=None):
-                kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
-                if token_type_ids is not None:
-                    kwargs["token_type_ids"] = token_type_ids
-                out = self.inner(**kwargs)
-                return out.start_logits, out.end_logits
-
-        return StartEnd(model).eval()
+    return StartEnd(model).eval()
 
 
 def _uses_token_types(config) -> bool:
@@ -105,7 +102,7 @@ def _torch_export(model, config, path: Path, opset: int) -> None:
     axes.update({"start_logits": {0: "batch", 1: "sequence"}, "end_logits": {0: "batch", 1: "sequence"}})
     with torch.no_grad():
         torch.onnx.export(
-            _StartEnd.module(model), dummy, str(path), input_names=names,
+            _start_end_module(model), dummy, str(path), input_names=names,
             output_names=["start_logits", "end_logits"], dynamic_axes=axes, opset_version=opset,
             do_constant_folding=True, dynamo=False,
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa_desktop.engine.results import Answer, PassageToken, Window
-from qa_desktop.engine.windowed_features import TokenizedPassage
+from qa_desktop.engine.windowed_features import TokenizedPassage, WordBounds
 
 # Kinds of cell in the start×end search space (span_score_matrix).
 VALID, END_BEFORE_START, TOO_LONG, NOT_PASSAGE = 0, 1, 2, 3
@@ -43,40 +43,6 @@ class DecodedSpans:
     tokens: tuple[PassageToken, ...]
     no_answer_score: float
     no_answer_probability: float
-
-
-@dataclass(frozen=True)
-class WordBounds:
-    """For each passage token, the first and last token of its word, where widening a span to
-    whole words is right. Words in scripts written without spaces between words (Han, Kana,
-    Thai) or with particles glued to words (Hangul) are not widened: their tokenizer "words"
-    can be whole phrases, and "마크업 언어" must not grow into "마크업 언어와"."""
-
-    first: np.ndarray
-    last: np.ndarray
-
-    @classmethod
-    def of(cls, passage: TokenizedPassage) -> "WordBounds":
-        n = len(passage)
-        words = np.asarray(passage.word_ids, dtype=np.int64)
-        first, last = np.arange(n), np.arange(n)
-        if n == 0:
-            return cls(first, last)
-        change = np.flatnonzero(np.diff(words)) + 1
-        starts = np.concatenate([[0], change])
-        ends = np.concatenate([change, [n]])
-        for a, b in zip(starts, ends):
-            text = passage.text[passage.offsets[a, 0]: passage.offsets[b - 1, 1]]
-            if not any(_no_space_script(ch) for ch in text):
-                first[a:b], last[a:b] = a, b - 1
-        return cls(first, last)
-
-
-def _no_space_script(char: str) -> bool:
-    code = ord(char)
-    return (0x1100 <= code <= 0x11FF or 0x3040 <= code <= 0x30FF or 0x3130 <= code <= 0x318F
-            or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
-            or 0xF900 <= code <= 0xFAFF or 0x0E00 <= code <= 0x0E7F or 0x20000 <= code <= 0x2FFFF)
 
 
 class SpanDecoder:
@@ -181,7 +147,7 @@ class SpanDecoder:
         log_z = self.span_log_partition(merged, null)
         t = self.temperature
 
-        words = WordBounds.of(passage) if self.align_to_words else None
+        words = passage.word_bounds if self.align_to_words else None
         best: dict[tuple[int, int], tuple] = {}
         for w in windows:
             for cand in self._window_candidates(w, start_logits[w.index], end_logits[w.index], passage, words):

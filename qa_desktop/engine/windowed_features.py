@@ -10,6 +10,7 @@ tokens, as in the transformers question-answering pipeline.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
@@ -57,6 +58,40 @@ class PairTemplate:
 
 
 @dataclass(frozen=True)
+class WordBounds:
+    """For each passage token, the first and last token of its word, where widening a span to
+    whole words is right. Words in scripts written without spaces between words (Han, Kana,
+    Thai) or with particles glued to words (Hangul) are not widened: their tokenizer "words"
+    can be whole phrases, and "마크업 언어" must not grow into "마크업 언어와"."""
+
+    first: np.ndarray
+    last: np.ndarray
+
+    @classmethod
+    def of(cls, passage: TokenizedPassage) -> "WordBounds":
+        n = len(passage)
+        words = np.asarray(passage.word_ids, dtype=np.int64)
+        first, last = np.arange(n), np.arange(n)
+        if n == 0:
+            return cls(first, last)
+        change = np.flatnonzero(np.diff(words)) + 1
+        starts = np.concatenate([[0], change])
+        ends = np.concatenate([change, [n]])
+        for a, b in zip(starts, ends):
+            text = passage.text[passage.offsets[a, 0]: passage.offsets[b - 1, 1]]
+            if not any(_no_space_script(ch) for ch in text):
+                first[a:b], last[a:b] = a, b - 1
+        return cls(first, last)
+
+
+def _no_space_script(char: str) -> bool:
+    code = ord(char)
+    return (0x1100 <= code <= 0x11FF or 0x3040 <= code <= 0x30FF or 0x3130 <= code <= 0x318F
+            or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+            or 0xF900 <= code <= 0xFAFF or 0x0E00 <= code <= 0x0E7F or 0x20000 <= code <= 0x2FFFF)
+
+
+@dataclass(frozen=True)
 class TokenizedPassage:
     """A passage tokenized once: ids, tokens, char offsets and word ids, without special tokens."""
 
@@ -68,6 +103,11 @@ class TokenizedPassage:
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    @cached_property
+    def word_bounds(self) -> WordBounds:
+        """Computed once per passage, however many questions are asked about it."""
+        return WordBounds.of(self)
 
 
 def _char_offsets(encoding: Encoding, text: str) -> np.ndarray:
