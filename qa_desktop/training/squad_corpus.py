@@ -139,13 +139,20 @@ def write_squad_v2(examples: list[QAExample], path: Path) -> None:
 
 def heldout_file(
     squad_paths: list[Path], out: Path, bucket: str = "eval", split: ArticleSplit = ArticleSplit(),
-    unanswerable_fraction: float = 0.5, seed: int = 13
+    unanswerable_fraction: float = 0.5, seed: int = 13, negatives: str = "other-paragraph"
 ) -> Path:
-    """Write the held-out `bucket` articles (answerables + synthetic unanswerables) to `out`."""
+    """Write the held-out `bucket` articles (answerables + synthetic unanswerables) to `out`.
+    `negatives`: "other-paragraph" (a question paired with another paragraph of its article) or
+    "hard" (training/hard_negatives.py: the recipe the bundled models are trained with)."""
     articles = articles_in(read_squad(squad_paths), split, bucket)
-    examples = answerable_examples(articles) + unanswerable_examples(
-        articles, unanswerable_fraction, seed
-    )
+    answerable = answerable_examples(articles)
+    if negatives == "hard":
+        from qa_desktop.training.hard_negatives import hard_negatives
+
+        unanswerable = hard_negatives(articles, answerable, unanswerable_fraction, seed)
+    else:
+        unanswerable = unanswerable_examples(articles, unanswerable_fraction, seed)
+    examples = answerable + unanswerable
     # Shuffled, so the first N questions (`qa-desktop eval --limit N`) are a fair sample.
     random.Random(seed).shuffle(examples)
     write_squad_v2(examples, out)

