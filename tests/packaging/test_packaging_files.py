@@ -26,7 +26,7 @@ DESKTOP = RESOURCES / "qa-desktop.desktop"
 SPEC = PACKAGING / "qa-desktop.spec"
 
 # What the app never imports at run time and the build must leave out.
-MUST_EXCLUDE = {"torch", "transformers", "onnx", "tensorflow", "sklearn", "scipy", "pandas", "matplotlib",
+MUST_EXCLUDE = {"torch", "transformers", "tensorflow", "sklearn", "scipy", "pandas", "matplotlib",
                 "qa_desktop.engine.onnx_export", "qa_desktop.training"}
 
 
