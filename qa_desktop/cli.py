@@ -88,10 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data", default=None, help="SQuAD-format file for the agreement sample")
     bench.add_argument("--skip", default="", help="comma-separated parts to skip: short,long,startup,memory,efficiency,agreement")
     bench.add_argument("--json", action="store_true")
+
+    from qa_desktop.library_command import register as register_library
+
+    register_library(sub)
+    from qa_desktop.explain_command import register as register_explain
+
+    register_explain(sub)
     return parser
 
 
-SUBCOMMANDS = ("ask", "export", "eval", "bench")
+SUBCOMMANDS = ("ask", "export", "eval", "bench", "library", "explain")
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -221,6 +228,14 @@ def main(argv: list[str] | None = None) -> int:
             from qa_desktop.benchmark.bench_command import run
 
             return run(args)
+        if args.command == "library":
+            from qa_desktop.library_command import run as run_library
+
+            return run_library(args)
+        if args.command == "explain":
+            from qa_desktop.explain_command import run as run_explain
+
+            return run_explain(args)
         return cmd_gui(args)
     except QaDesktopError as exc:
         print(f"qa-desktop: {exc}", file=sys.stderr)

@@ -18,12 +18,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
-def pytest_collection_modifyitems(items):
-    """The window's tests first: their event-loop stall probe should measure the window in a
-    process like the app's, not one already loaded with the engine tests' sessions and threads."""
-    items.sort(key=lambda item: 0 if "tests/gui/" in item.nodeid or "/gui/" in str(item.path) else 1)
-
-
 @pytest.fixture
 def no_bundled_models(tmp_path, monkeypatch):
     """As if qa-desktop were installed without any bundled model."""

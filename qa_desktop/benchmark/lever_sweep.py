@@ -9,7 +9,7 @@ the CPU memory arena (off), thread spin-waiting, IO binding, and
 loading a graph ONNX Runtime has already optimized and saved (so start-up does not redo it).
 
 The engine is not edited: a configuration changes the session options the engine builds
-(`onnx_session._session_options` is wrapped) or the reader's batch size, and the table says
+(through QuestionAnswerer's configure_session hook) or the reader's batch size, and the table says
 which. Use it to decide engine defaults; it is a measuring tool, not part of the app.
 """
 
@@ -84,28 +84,23 @@ def _worker(spec: dict) -> dict:
     import onnxruntime as ort
 
     from qa_desktop.benchmark.peer_worker import rss_bytes
-    from qa_desktop.engine import onnx_session
     from qa_desktop.engine.question_answerer import QuestionAnswerer
 
     lever = spec["lever"]
-    original = onnx_session._session_options
 
-    def options(*args, **kwargs):
-        o = original(*args, **kwargs)
+    def configure(o) -> None:  # the app's session options, then the lever's changes
         for key, value in lever.get("session", {}).items():
             setattr(o, key, value)
         for key, value in lever.get("config", {}).items():
             o.add_session_config_entry(key, value)
         if lever.get("pre_optimized"):
             o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        return o
 
-    onnx_session._session_options = options
     gc.collect()
     before = rss_bytes()
     t0 = time.perf_counter()
     qa = QuestionAnswerer.load(spec["model_dir"], device="cpu", threads=lever.get("threads", spec["threads"]),
-                               batch_size=lever.get("batch_size", 8))
+                               batch_size=lever.get("batch_size", 8), configure_session=configure)
     load_ms = (time.perf_counter() - t0) * 1e3
     if lever.get("io_binding"):
         qa.reader.session = _BoundSession(qa.reader.session)
@@ -113,7 +108,7 @@ def _worker(spec: dict) -> dict:
     after_load = rss_bytes()
 
     def ask(item):
-        qa._passage = None  # cold, as in the bench
+        qa.forget_passage()  # cold, as in the bench
         t = time.perf_counter()
         prediction = qa.answer(item["question"], item["context"], top_k=1)
         return time.perf_counter() - t, prediction

@@ -66,8 +66,7 @@ class _Ours:
     def answer(self, question: str, context: str) -> dict:
         # Cold, as the pipeline is: the passage is tokenized again on every call (the engine
         # otherwise keeps the last passage's tokens for the next question).
-        if hasattr(self.qa, "_passage"):
-            self.qa._passage = None
+        self.qa.forget_passage()
         prediction = self.qa.answer(question, context, top_k=1)
         self.last = prediction
         best = prediction.best

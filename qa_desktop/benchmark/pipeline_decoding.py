@@ -114,16 +114,15 @@ def chunks_from_prediction(prediction, offsets: np.ndarray, word_ids, cls_id: in
         answerable = np.array([s == 1 for s in w.sequence_ids], dtype=bool)
         if cls_id is not None:
             answerable |= w.input_ids == cls_id
-        p0 = w.context_offset
 
-        def char_span(s: int, e: int, w=w, p0=p0) -> tuple[int, int]:
-            js, je = w.passage_token_start + s - p0, w.passage_token_start + e - p0
-            if s >= p0 and e >= p0 and js < w.passage_token_end and je < w.passage_token_end:
+        def char_span(s: int, e: int, w=w) -> tuple[int, int]:
+            js, je = w.token_at(s), w.token_at(e)
+            if js is not None and je is not None:
                 return int(first_char[words[js]]), int(last_char[words[je]])
             # Not a passage word (the CLS token): the pipeline falls back to token offsets, and
             # special tokens have the offsets (0, 0).
-            c0 = int(offsets[js, 0]) if s >= p0 else 0
-            c1 = int(offsets[je, 1]) if e >= p0 else 0
+            c0 = int(offsets[js, 0]) if js is not None else 0
+            c1 = int(offsets[je, 1]) if je is not None else 0
             return c0, c1
 
         chunks.append(Chunk(

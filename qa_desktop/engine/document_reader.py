@@ -1,7 +1,11 @@
 """Text out of the files people open: .txt/.md (any common encoding) and .pdf (text layer).
 
-Invalid UTF-8 is decoded with replacement characters and said so; binary files and PDFs
-without a text layer are refused with a message that names the fix.
+The one reader for the CLI (`ask --file`) and the window, so both see the same characters at
+the same offsets: line endings become "\n" (what the window's editor holds, and highlights are
+placed by character offset), NUL characters are dropped, and an empty file is refused rather
+than silently giving an empty passage. Invalid UTF-8 is decoded with replacement characters and
+said so; binary files and PDFs without a text layer are refused with a message that names the
+fix. PDFs are read page by page, with progress and cancel.
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from qa_desktop.engine.errors import InputError
+from qa_desktop.engine.errors import Cancelled, InputError
 
 MAX_FILE_BYTES = 50_000_000
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".rst", ".csv", ".json", ".html", ".htm", "")
@@ -57,7 +62,12 @@ def decode_text(data: bytes, name: str = "the file") -> tuple[str, tuple[str, ..
         )
 
 
-def _read_pdf(path: Path) -> Document:
+def _check(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled()
+
+
+def _pdf_text(path: Path, progress, cancelled) -> str:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
@@ -65,7 +75,13 @@ def _read_pdf(path: Path) -> Document:
         raise InputError("Reading PDF files needs pypdf: pip install pypdf") from None
     try:
         reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        total = len(reader.pages)
+        pages = []
+        for number, page in enumerate(reader.pages, 1):
+            _check(cancelled)
+            pages.append(page.extract_text() or "")
+            if progress is not None:
+                progress(number, total)
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise InputError(f"{path.name} is not a readable PDF ({exc}).") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip()).translate(_PDF_TEXT_FIXES)
@@ -74,10 +90,13 @@ def _read_pdf(path: Path) -> Document:
             f"{path.name} has no text layer (it is scanned images). Run OCR on it first, for "
             "example `ocrmypdf in.pdf out.pdf`, then open the result."
         )
-    return Document(path, text)
+    return text
 
 
-def read_document(path: str | Path) -> Document:
+def read_document(path: str | Path, progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> Document:
+    """`progress(pages done, pages)` follows a PDF's pages; `cancelled()` returning True stops
+    the reading with errors.Cancelled."""
     path = Path(path).expanduser()
     if not path.exists():
         raise InputError(f"No file at {path}.")
@@ -90,11 +109,17 @@ def read_document(path: str | Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    _check(cancelled)
     if path.suffix.lower() == ".pdf" or data.startswith(b"%PDF-"):
-        return _read_pdf(path)
-    if _looks_binary(data):
+        text, warnings = _pdf_text(path, progress, cancelled), ()
+    elif _looks_binary(data):
         raise InputError(
             f"{path.name} is a binary file, not text. Open a .txt, .md or .pdf file, or paste the text."
         )
-    text, warnings = decode_text(data, path.name)
+    else:
+        text, warnings = decode_text(data, path.name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if not text.strip():
+        raise InputError(f"{path.name} is empty.")
+    _check(cancelled)
     return Document(path, text, warnings)

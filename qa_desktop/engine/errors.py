@@ -14,6 +14,10 @@ class ModelError(QaDesktopError):
     """A model directory cannot be used (missing, damaged or of the wrong kind)."""
 
 
+class NoModelInstalled(ModelError):
+    """No bundled and no imported model: each front end says how to get one in its own words."""
+
+
 class Cancelled(QaDesktopError):
     """The user cancelled a long operation."""
 

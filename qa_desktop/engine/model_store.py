@@ -2,7 +2,8 @@
 
 A model is named by a directory path or by the name of a bundled or imported model. "auto"
 picks by the passage's script (see passage_script), "english" and "multilingual" pick the
-bundled model for that role.
+bundled model for that role. `resolve` is the one place the choice is made, for the CLI and
+the window alike.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib.resources
 import os
 from pathlib import Path
 
-from qa_desktop.engine.errors import ModelError
+from qa_desktop.engine.errors import ModelError, NoModelInstalled
 from qa_desktop.engine.model_manifest import ModelManifest
 from qa_desktop.engine.passage_script import needs_multilingual
 
@@ -77,21 +78,33 @@ def multilingual_model() -> Path | None:
 
 
 def choose_for_passage(choice: str, passage: str) -> Path:
-    """The model directory for a choice in MODEL_CHOICES and this passage."""
-    if choice == "english":
-        return default_model()
+    """The model directory for a choice in MODEL_CHOICES and this passage.
+
+    "auto" with no bundled model falls back to an imported one (the multilingual one for a
+    passage that needs it), so someone who imported a model never hears "no model"."""
+    if choice not in MODEL_CHOICES:
+        raise ModelError(f"Unknown model choice {choice!r}: use one of {', '.join(MODEL_CHOICES)}.")
+    bundled, imported = bundled_models(), imported_models()
+    if not bundled and not imported:
+        raise NoModelInstalled(
+            "No model is installed. Name a model directory with --model, or export one with "
+            "`qa-desktop export CHECKPOINT OUT`."
+        )
     if choice == "multilingual":
         found = multilingual_model()
         if found is None:
             raise ModelError("No multilingual model is installed; choose English or open a model directory.")
         return found
-    if choice == "auto":
-        if needs_multilingual(passage):
-            found = multilingual_model()
-            if found is not None:
-                return found
+    if choice == "auto" and needs_multilingual(passage):
+        found = multilingual_model()
+        if found is not None:
+            return found
+    if bundled:
         return default_model()
-    raise ModelError(f"Unknown model choice {choice!r}: use one of {', '.join(MODEL_CHOICES)}.")
+    if choice == "english":
+        raise ModelError("No bundled English model is installed: choose an imported model or a model "
+                         "directory, or import one.")
+    return imported[0]
 
 
 def resolve(spec: str | None, passage: str = "") -> Path:

@@ -29,7 +29,7 @@ def physical_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _session_options(threads: int | None):
+def _session_options(threads: int | None, configure=None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -38,11 +38,14 @@ def _session_options(threads: int | None):
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # our own messages say what matters
+    if configure is not None:
+        configure(options)
     return options
 
 
-def create_session(model_path: Path, device: str = "auto", threads: int | None = None):
-    """Returns (session, RuntimeInfo)."""
+def create_session(model_path: Path, device: str = "auto", threads: int | None = None, configure=None):
+    """Returns (session, RuntimeInfo). `configure(options)`, when given, may change the
+    onnxruntime.SessionOptions the app would use before the session is made."""
     import onnxruntime as ort
 
     if device not in DEVICES:
@@ -57,7 +60,7 @@ def create_session(model_path: Path, device: str = "auto", threads: int | None =
     session = None
     if want_cuda:
         try:
-            session = ort.InferenceSession(str(model_path), _session_options(threads),
+            session = ort.InferenceSession(str(model_path), _session_options(threads, configure),
                                            providers=[CUDA, CPU])
             if CUDA not in session.get_providers():
                 reason = ("The CUDA provider did not initialize (check the CUDA and cuDNN "
@@ -67,7 +70,7 @@ def create_session(model_path: Path, device: str = "auto", threads: int | None =
             session = None
     if session is None:
         try:
-            session = ort.InferenceSession(str(model_path), _session_options(threads),
+            session = ort.InferenceSession(str(model_path), _session_options(threads, configure),
                                            providers=[CPU])
         except Exception as exc:  # noqa: BLE001 - a damaged file is the user's to fix
             raise ModelError(

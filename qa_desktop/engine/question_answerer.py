@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Callable
 
 from qa_desktop.engine.errors import InputError
 from qa_desktop.engine.model_directory import ModelDirectory
@@ -22,7 +23,10 @@ MAX_PASSAGE_CHARS = 2_000_000
 class QuestionAnswerer:
     def __init__(self, model: ModelDirectory, device: str = "auto", threads: int | None = None,
                  batch_size: int = 4, max_seq_len: int | None = None, doc_stride: int | None = None,
-                 max_question_len: int | None = None, max_passage_chars: int = MAX_PASSAGE_CHARS):
+                 max_question_len: int | None = None, max_passage_chars: int = MAX_PASSAGE_CHARS,
+                 configure_session: Callable | None = None):
+        """`configure_session(options)` may change the onnxruntime.SessionOptions before the
+        session is made (the benchmark's lever sweep); the defaults are the app's."""
         self.model = model
         m = model.manifest
         tokenizer = model.load_tokenizer()
@@ -32,7 +36,8 @@ class QuestionAnswerer:
             doc_stride=doc_stride if doc_stride is not None else m.doc_stride,
             max_question_len=max_question_len or m.max_question_len,
         )
-        session, runtime = create_session(model.onnx_path, device=device, threads=threads)
+        session, runtime = create_session(model.onnx_path, device=device, threads=threads,
+                                          configure=configure_session)
         self.reader = OnnxReader(session, runtime, pad_id=model.pad_id(tokenizer), batch_size=batch_size)
         self.max_passage_chars = max_passage_chars
         self._passage: TokenizedPassage | None = None
@@ -53,6 +58,11 @@ class QuestionAnswerer:
         if self._passage is None or self._passage.text != passage:
             self._passage = self.features.tokenize_passage(passage)
         return self._passage
+
+    def forget_passage(self) -> None:
+        """Drop the kept tokenization: the next question tokenizes its passage again (a cold
+        measurement in the benchmark)."""
+        self._passage = None
 
     def check_inputs(self, question: str, passage: str) -> None:
         if not passage or not passage.strip():
@@ -86,14 +96,14 @@ class QuestionAnswerer:
         warnings = []
         if self.runtime.fallback_reason:
             warnings.append(self.runtime.fallback_reason)
-        return Prediction(
+        unjudged = Prediction(
             question=question,
             passage=passage,
             candidates=decoded.candidates,
             no_answer_score=decoded.no_answer_score,
             no_answer_probability=decoded.no_answer_probability,
-            threshold=m.null_threshold if threshold is None else float(threshold),
-            can_abstain=m.can_abstain or threshold is not None,
+            threshold=m.null_threshold,
+            can_abstain=m.can_abstain,
             tokens=decoded.tokens,
             windows=tuple(windows),
             start_logits=start_logits,
@@ -106,3 +116,4 @@ class QuestionAnswerer:
             temperature=m.temperature,
             warnings=tuple(warnings),
         )
+        return unjudged.judged(threshold, m)

@@ -7,6 +7,7 @@ convention); everything else is plain Python so a Prediction can be turned into 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Iterator, Protocol
 
 import numpy as np
 
@@ -31,12 +32,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class PassageToken:
-    """One passage token with its merged per-token numbers.
-
-    Merge rule for tokens that several overlapping windows contain: the logits come from the
-    window in which the token has the most context on both sides (min(left, right) largest, as
-    in the original BERT SQuAD code); the probabilities are one softmax of those merged logits
-    over all passage tokens, so they sum to 1 over the passage."""
+    """One passage token, read out of PassageTokens' columns on demand (hover text, a test)."""
 
     index: int
     text: str  # the tokenizer's token string (e.g. "##ing", "▁위키")
@@ -48,6 +44,60 @@ class PassageToken:
     end_logit: float
     start_prob: float
     end_prob: float
+
+
+@dataclass(frozen=True, eq=False)
+class PassageTokens:
+    """Every passage token's numbers as numpy columns, one row per token (a 1 MB passage has a
+    quarter of a million: no object per token is made unless someone indexes one).
+
+    Merge rule for tokens that several overlapping windows contain: the logits come from the
+    window in which the token has the most context on both sides (min(left, right) largest, as
+    in the original BERT SQuAD code); the probabilities are one softmax of those merged logits
+    over all passage tokens, so they sum to 1 over the passage."""
+
+    text: tuple[str, ...]  # the tokenizer's token strings
+    start: np.ndarray  # (n,) int64 character offsets into the passage (Python string indices)
+    end: np.ndarray
+    word: np.ndarray  # (n,) int64 word index from the tokenizer, dense 0..W-1
+    window: np.ndarray  # (n,) int64 window the merged logits come from
+    start_logit: np.ndarray  # (n,) float64
+    end_logit: np.ndarray
+    start_prob: np.ndarray
+    end_prob: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.start.shape[0])
+
+    def __getitem__(self, index: int | slice) -> PassageToken | tuple[PassageToken, ...]:
+        n = len(self)
+        if isinstance(index, slice):
+            return tuple(self[j] for j in range(*index.indices(n)))
+        if not -n <= index < n:
+            raise IndexError(f"token {index} of {n}")
+        j = int(index) % n
+        return PassageToken(
+            index=j, text=self.text[j], start=int(self.start[j]), end=int(self.end[j]),
+            word=int(self.word[j]), window=int(self.window[j]),
+            start_logit=float(self.start_logit[j]), end_logit=float(self.end_logit[j]),
+            start_prob=float(self.start_prob[j]), end_prob=float(self.end_prob[j]),
+        )
+
+    def __iter__(self) -> Iterator[PassageToken]:
+        return (self[j] for j in range(len(self)))
+
+    def covering(self, start_char: int, end_char: int) -> tuple[int, int] | None:
+        """The first and last token the characters [start_char, end_char) touch, or None.
+
+        The one characters → tokens rule: a token is touched when it overlaps the characters;
+        tokens with empty offsets (rare specials) never are."""
+        if end_char <= start_char or len(self) == 0:
+            return None
+        first = int(np.searchsorted(self.end, start_char, side="right"))  # first ending after start
+        last = int(np.searchsorted(self.start, end_char, side="left")) - 1  # last starting before end
+        while first <= last and self.end[first] <= self.start[first]:
+            first += 1
+        return (first, last) if first <= last else None
 
 
 @dataclass(frozen=True)
@@ -68,6 +118,24 @@ class Window:
     @property
     def seq_len(self) -> int:
         return int(self.input_ids.shape[0])
+
+    @property
+    def passage_positions(self) -> slice:
+        """The window positions holding passage tokens, in passage order."""
+        return slice(self.context_offset, self.context_offset + self.passage_token_end - self.passage_token_start)
+
+    def position_of(self, token: int) -> int | None:
+        """Position in this window's input of passage token `token`, or None when outside it."""
+        if self.passage_token_start <= token < self.passage_token_end:
+            return self.context_offset + token - self.passage_token_start
+        return None
+
+    def token_at(self, position: int) -> int | None:
+        """The passage token at window position `position`, or None (question, special, padding)."""
+        offset = position - self.context_offset
+        if 0 <= offset < self.passage_token_end - self.passage_token_start:
+            return self.passage_token_start + offset
+        return None
 
 
 @dataclass(frozen=True)
@@ -94,6 +162,13 @@ class RuntimeInfo:
         return "CUDA" if self.providers and self.providers[0] == "CUDAExecutionProvider" else "CPU"
 
 
+class AbstentionDefaults(Protocol):
+    """A model's own abstention rule (its manifest, or the window's ModelInfo)."""
+
+    null_threshold: float
+    can_abstain: bool
+
+
 @dataclass(frozen=True)
 class Prediction:
     question: str
@@ -103,7 +178,7 @@ class Prediction:
     no_answer_probability: float
     threshold: float  # abstain when no_answer_score - best span score > threshold
     can_abstain: bool
-    tokens: tuple[PassageToken, ...]
+    tokens: PassageTokens
     windows: tuple[Window, ...]
     start_logits: np.ndarray  # (windows, seq) padded with -inf past each window's length
     end_logits: np.ndarray
@@ -134,9 +209,13 @@ class Prediction:
     def provider(self) -> str:
         return self.runtime.providers[0] if self.runtime.providers else ""
 
-    def with_threshold(self, threshold: float) -> "Prediction":
-        """The same prediction judged at another abstention threshold (no model run)."""
-        return replace(self, threshold=float(threshold))
+    def judged(self, threshold: float | None, model: AbstentionDefaults) -> "Prediction":
+        """The one abstention rule: `threshold` switches abstention on at that margin; None
+        keeps the model's own (abstain only if trained to, at its calibrated threshold). The
+        same run judged again: the model is not run."""
+        if threshold is None:
+            return replace(self, threshold=float(model.null_threshold), can_abstain=bool(model.can_abstain))
+        return replace(self, threshold=float(threshold), can_abstain=True)
 
     @property
     def logits_shape(self) -> tuple[int, int, int]:

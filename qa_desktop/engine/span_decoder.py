@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa_desktop.engine.results import Answer, PassageToken, Window
+from qa_desktop.engine.results import Answer, PassageTokens, Window
 from qa_desktop.engine.windowed_features import TokenizedPassage, WordBounds
 
 # Kinds of cell in the start×end search space (span_score_matrix).
@@ -40,7 +40,7 @@ class MergedLogits:
 @dataclass(frozen=True)
 class DecodedSpans:
     candidates: tuple[Answer, ...]
-    tokens: tuple[PassageToken, ...]
+    tokens: PassageTokens
     no_answer_score: float
     no_answer_probability: float
 
@@ -71,11 +71,10 @@ class SpanDecoder:
             # Max-context rule; the tiny length term breaks ties toward longer windows.
             context = np.minimum(j - w.passage_token_start, w.passage_token_end - 1 - j) + 0.01 * (
                 w.passage_token_end - w.passage_token_start)
-            pos = w.context_offset + (j - w.passage_token_start)
             better = context > best_context[j]
             take = j[better]
-            start[take] = start_logits[w.index, pos[better]]
-            end[take] = end_logits[w.index, pos[better]]
+            start[take] = start_logits[w.index, w.passage_positions][better]
+            end[take] = end_logits[w.index, w.passage_positions][better]
             source[take] = w.index
             best_context[take] = context[better]
         return MergedLogits(start=start, end=end, window=source)
@@ -98,9 +97,8 @@ class SpanDecoder:
     def _window_candidates(self, w: Window, ls: np.ndarray, le: np.ndarray, passage: TokenizedPassage,
                            words: WordBounds | None = None):
         """Top-k distinct character spans of one window, as (score, s_tok, e_tok, char_s, char_e)."""
-        p = w.passage_token_end - w.passage_token_start
-        s = ls[w.context_offset: w.context_offset + p]
-        e = le[w.context_offset: w.context_offset + p]
+        s, e = ls[w.passage_positions], le[w.passage_positions]
+        p = s.shape[0]
         width = min(self.max_answer_len, p)
         band = np.full((p, width), -np.inf)
         for d in range(width):
@@ -164,14 +162,10 @@ class SpanDecoder:
             )
             for score, s_tok, e_tok, c0, c1, w_index in ranked
         )
-        tokens = tuple(
-            PassageToken(
-                index=j, text=passage.tokens[j], start=int(passage.offsets[j, 0]),
-                end=int(passage.offsets[j, 1]), word=passage.word_ids[j], window=int(merged.window[j]),
-                start_logit=float(merged.start[j]), end_logit=float(merged.end[j]),
-                start_prob=float(start_prob[j]), end_prob=float(end_prob[j]),
-            )
-            for j in range(len(passage))
+        tokens = PassageTokens(
+            text=passage.tokens, start=passage.offsets[:, 0], end=passage.offsets[:, 1],
+            word=passage.word_ids, window=merged.window, start_logit=merged.start,
+            end_logit=merged.end, start_prob=start_prob, end_prob=end_prob,
         )
         return DecodedSpans(
             candidates=candidates,
@@ -193,8 +187,6 @@ class SpanDecoder:
         length = positions[None, :] - positions[:, None] + 1
         kinds[length > self.max_answer_len] = TOO_LONG
         kinds[length < 1] = END_BEFORE_START
-        is_passage = np.array([
-            0 <= p < window.seq_len and window.sequence_ids[p] == 1 for p in positions
-        ])
+        is_passage = np.array([window.token_at(int(p)) is not None for p in positions], dtype=bool)
         kinds[~is_passage[:, None] | ~is_passage[None, :]] = NOT_PASSAGE
         return scores, kinds

@@ -10,13 +10,12 @@ past a window's end is not a position); total = (start + end) / 2. Pure numpy, n
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
 
 from qa_desktop.engine.errors import InputError
-from qa_desktop.engine.results import PassageToken, Prediction, Window
+from qa_desktop.engine.results import PassageTokens, Prediction
 
 
 @dataclass(frozen=True)
@@ -42,29 +41,16 @@ class SpanLoss:
         return (self.start_loss + self.end_loss) / 2.0
 
 
-def gold_token_span(tokens: tuple[PassageToken, ...] | list[PassageToken], start_char: int,
-                    end_char: int) -> tuple[int, int]:
-    """The passage tokens a character selection [start_char, end_char) touches."""
+def gold_token_span(tokens: PassageTokens, start_char: int, end_char: int) -> tuple[int, int]:
+    """The passage tokens a character selection [start_char, end_char) touches, or InputError
+    in the user's words (PassageTokens.covering decides which tokens)."""
     if end_char <= start_char:
         raise InputError("Select the true answer in the passage first.")
-    starts = [t.start for t in tokens]
-    ends = [t.end for t in tokens]
-    first = bisect_right(ends, start_char)  # first token ending after the selection starts
-    last = bisect_left(starts, end_char) - 1  # last token starting before the selection ends
-    # Tokens with empty offsets (rare specials) never count as touched.
-    while first <= last and tokens[first].end <= tokens[first].start:
-        first += 1
-    if first > last or first >= len(tokens):
+    span = tokens.covering(start_char, end_char)
+    if span is None:
         raise InputError("The selection covers no token the model reads (only spaces?). "
                          "Select the words of the true answer.")
-    return first, last
-
-
-def window_position(window: Window, token: int) -> int | None:
-    """Position in the window's input of passage token `token`, or None when outside it."""
-    if window.passage_token_start <= token < window.passage_token_end:
-        return window.context_offset + token - window.passage_token_start
-    return None
+    return span
 
 
 def _cross_entropy(row: np.ndarray, target: int) -> float:
@@ -81,7 +67,7 @@ def span_loss(prediction: Prediction, start_token: int, end_token: int) -> SpanL
     ignore_index = int(prediction.start_logits.shape[1])
     rows = []
     for w in prediction.windows:
-        s_pos, e_pos = window_position(w, start_token), window_position(w, end_token)
+        s_pos, e_pos = w.position_of(start_token), w.position_of(end_token)
         valid = w.seq_len
         s_loss = _cross_entropy(prediction.start_logits[w.index, :valid], s_pos) if s_pos is not None else None
         e_loss = _cross_entropy(prediction.end_logits[w.index, :valid], e_pos) if e_pos is not None else None

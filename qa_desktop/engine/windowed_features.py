@@ -70,7 +70,7 @@ class WordBounds:
     @classmethod
     def of(cls, passage: TokenizedPassage) -> "WordBounds":
         n = len(passage)
-        words = np.asarray(passage.word_ids, dtype=np.int64)
+        words = passage.word_ids
         first, last = np.arange(n), np.arange(n)
         if n == 0:
             return cls(first, last)
@@ -99,7 +99,7 @@ class TokenizedPassage:
     ids: np.ndarray
     tokens: tuple[str, ...]
     offsets: np.ndarray  # (n, 2) character offsets into text
-    word_ids: tuple[int, ...]
+    word_ids: np.ndarray  # (n,) int64, words numbered densely 0..W-1 in passage order
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -155,7 +155,7 @@ class WindowedFeatures:
             ids=np.asarray(enc.ids, dtype=np.int64),
             tokens=tuple(enc.tokens),
             offsets=_char_offsets(enc, passage),
-            word_ids=tuple(dense),
+            word_ids=np.asarray(dense, dtype=np.int64),
         )
 
     def question_ids(self, question: str) -> tuple[list[int], list[str]]:

@@ -3,7 +3,3 @@ answer, import and export runs through BackgroundOperation, so the GUI thread ne
 
 Entry point: qa_desktop.gui.app.run_gui.
 """
-
-from qa_desktop.gui import pyside_refcount_guard as _pyside_refcount_guard
-
-_pyside_refcount_guard.install()

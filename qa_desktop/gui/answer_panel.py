@@ -189,10 +189,6 @@ class AnswerPanel(QWidget):
             self.table.selectRow(max(0, min(chosen, len(prediction.candidates) - 1)))
         self.table.blockSignals(False)
 
-    def select(self, index: int) -> None:
-        """Select row `index` as if the user clicked it."""
-        self.table.selectRow(index)
-
     def selected_index(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else None

@@ -95,13 +95,13 @@ def _run_screenshot(app: QApplication, model: str | None, out: Path, file: str |
                     question: str | None, device: str | None) -> int:
     from qa_desktop.engine.errors import QaDesktopError
     from qa_desktop.gui.background_operation import wait_for_all
-    from qa_desktop.gui.document_loader import load_document
+    from qa_desktop.engine.document_reader import read_document
     from qa_desktop.gui.main_window import MainWindow
     from qa_desktop.gui.sample_passage import SAMPLE_PASSAGE, SAMPLE_QUESTION
 
     if file:
         try:
-            passage = load_document(file).text
+            passage = read_document(file).text
         except QaDesktopError as exc:
             print(f"qa-desktop: {exc}", file=sys.stderr)
             return 2

@@ -1,6 +1,6 @@
 """Long work off the GUI thread, modelled on Anki's aqt.operations.QueryOp.
 
-    BackgroundOperation(parent=window, op=read_file, success=show).failure(report).run_in_background()
+    BackgroundOperation(parent=window, op=read_file).success(show).failure(report).run_in_background()
 
 `op(context)` runs on a worker thread of a private QThreadPool. `success(result)`,
 `failure(exception)`, `progress(ProgressUpdate)` and `finished()` are always called on the GUI
@@ -143,6 +143,10 @@ class BackgroundOperation(Generic[T]):
         self._signals.progressed.connect(self._on_progressed, queued)
 
     # -- building ----------------------------------------------------------------------------
+    def success(self, callback: Callable[[T], Any]) -> "BackgroundOperation[T]":
+        self._success = callback
+        return self
+
     def failure(self, callback: Callable[[BaseException], Any]) -> "BackgroundOperation[T]":
         self._failure = callback
         return self

@@ -210,8 +210,8 @@ class InspectorPanel(QWidget):
         w = self.answer.prediction.windows[index]
         self.window_info.setText(
             f"seq_len {w.seq_len} of {self.answer.prediction.start_logits.shape[1]} · passage tokens "
-            f"{w.passage_token_start}–{w.passage_token_end - 1} (positions {w.context_offset}–"
-            f"{w.context_offset + w.passage_token_end - w.passage_token_start - 1}) · chars "
+            f"{w.passage_token_start}–{w.passage_token_end - 1} (positions {w.passage_positions.start}–"
+            f"{w.passage_positions.stop - 1}) · chars "
             f"{w.char_start}–{w.char_end}")
 
     def _refresh_marks(self) -> None:
@@ -228,8 +228,7 @@ class InspectorPanel(QWidget):
         p = self.answer.prediction
         a = p.candidates[candidate]
         w = p.windows[a.window]
-        s = w.context_offset + a.start_token - w.passage_token_start
-        e = w.context_offset + a.end_token - w.passage_token_start
+        s, e = w.position_of(a.start_token), w.position_of(a.end_token)
         self._answer_marks = {a.window: {s: f"answer {candidate + 1} start"}}
         self._answer_marks[a.window][e] = (f"{self._answer_marks[a.window][s]} and end" if e == s
                                             else f"answer {candidate + 1} end")

@@ -39,8 +39,3 @@ class LoadedModels:
         """Later loads use `device`; loaded sessions stay cached under their own device."""
         with self._lock:
             self.device = device
-
-    def forget(self, path: str | Path) -> None:
-        with self._lock:
-            for key in [k for k in self._models if k[0] == self._key_path(path)]:
-                del self._models[key]

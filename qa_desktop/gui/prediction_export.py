@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from qa_desktop.engine.errors import InputError
+from qa_desktop.engine.errors import Cancelled, InputError
 from qa_desktop.engine.results import Prediction
 
 ANSWER_FIELDS = ("rank", "text", "start", "end", "score", "probability", "start_prob", "end_prob",
@@ -74,13 +74,12 @@ def write_token_probabilities(prediction: Prediction, path: str | Path, cancelle
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(TOKEN_FIELDS)
-    passage = prediction.passage
-    for t in prediction.tokens:
-        if cancelled is not None and t.index % 10_000 == 0 and cancelled():
-            from qa_desktop.engine.errors import Cancelled
-
+    passage, t = prediction.passage, prediction.tokens
+    starts, ends, words, windows = (t.start.tolist(), t.end.tolist(), t.word.tolist(), t.window.tolist())
+    for j in range(len(t)):
+        if cancelled is not None and j % 10_000 == 0 and cancelled():
             raise Cancelled()
-        writer.writerow([t.index, t.text, passage[t.start:t.end], t.start, t.end, t.word, t.window,
-                         f"{t.start_logit:.6f}", f"{t.end_logit:.6f}", f"{t.start_prob:.6g}",
-                         f"{t.end_prob:.6g}"])
+        writer.writerow([j, t.text[j], passage[starts[j]:ends[j]], starts[j], ends[j], words[j], windows[j],
+                         f"{t.start_logit[j]:.6f}", f"{t.end_logit[j]:.6f}", f"{t.start_prob[j]:.6g}",
+                         f"{t.end_prob[j]:.6g}"])
     return _write(path, out.getvalue())

@@ -1,7 +1,8 @@
 """What the window shows for one answered question, prepared on the worker thread.
 
-Everything here that costs time on a long passage (token columns, word groups, UTF-16
-offsets) is computed before the result reaches the GUI thread, which then only draws it.
+Everything here that costs time on a long passage (word groups, UTF-16 offsets) is computed
+before the result reaches the GUI thread, which then only draws it. The per-token numbers are
+the engine's own columns (prediction.tokens).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa_desktop.engine.results import Answer, Prediction, RuntimeInfo
-from qa_desktop.gui.token_arrays import TokenArrays, WordArrays
 from qa_desktop.gui.utf16_offsets import Utf16Offsets
+from qa_desktop.gui.word_groups import WordArrays
 
 
 @dataclass(frozen=True)
@@ -52,25 +53,26 @@ class PreparedAnswer:
     prediction: Prediction
     model: ModelInfo
     offsets: Utf16Offsets
-    tokens: TokenArrays
     words: WordArrays
 
     @classmethod
     def build(cls, prediction: Prediction, model: ModelInfo) -> "PreparedAnswer":
         offsets = Utf16Offsets(prediction.passage)
-        tokens = TokenArrays.from_tokens(prediction.tokens)
-        return cls(prediction=prediction, model=model, offsets=offsets, tokens=tokens,
-                   words=WordArrays.group(tokens, prediction.passage, offsets))
+        return cls(prediction=prediction, model=model, offsets=offsets,
+                   words=WordArrays.group(prediction.tokens, prediction.passage, offsets))
 
     def judged(self, threshold: float | None) -> "PreparedAnswer":
-        """The same run judged again: `threshold` switches abstention on at that margin; None
-        restores the model's own behaviour. Never runs the model."""
-        if threshold is None:
-            prediction = replace(self.prediction, threshold=self.model.null_threshold,
-                                 can_abstain=self.model.can_abstain)
-        else:
-            prediction = replace(self.prediction, threshold=float(threshold), can_abstain=True)
-        return replace(self, prediction=prediction)
+        """The same run judged again by the engine's abstention rule (Prediction.judged)."""
+        return replace(self, prediction=self.prediction.judged(threshold, self.model))
+
+    def qt_tokens(self, first: int, last: int) -> tuple[int, int]:
+        """Qt positions of the characters of passage tokens first..last (inclusive)."""
+        t = self.prediction.tokens
+        return self.offsets.to_qt(int(t.start[first])), self.offsets.to_qt(int(t.end[last]))
+
+    def tokens_at_qt(self, start: int, end: int) -> tuple[int, int] | None:
+        """The passage tokens a Qt selection [start, end) touches, or None."""
+        return self.prediction.tokens.covering(self.offsets.to_python(start), self.offsets.to_python(end))
 
     def qt_span(self, answer: Answer) -> tuple[int, int]:
         return self.offsets.to_qt(answer.start), self.offsets.to_qt(answer.end)

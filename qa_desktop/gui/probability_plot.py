@@ -4,7 +4,7 @@ Windows are shaded behind the curves; the chosen answer is a band with its start
 points marked. Hovering reads out the token under the mouse; clicking it emits tokensPicked
 (the window highlights it in the passage); `show_selection` marks tokens selected in the
 passage. The wheel zooms along the passage and y follows what is visible; "Log scale" shows
-the small probabilities; "Words" groups subword pieces (token_arrays.WordArrays). Drawing is
+the small probabilities; "Words" groups subword pieces (word_groups.WordArrays). Drawing is
 clipped to the view and downsampled, so 250,000 tokens pan smoothly.
 """
 
@@ -193,7 +193,7 @@ class ProbabilityPlot(QWidget):
         if self.word_view:
             start, end = a.words.start_prob, a.words.end_prob
         else:
-            start, end = a.tokens.start_prob, a.tokens.end_prob
+            start, end = a.prediction.tokens.start_prob, a.prediction.tokens.end_prob
         if self.log_scaled:
             return np.log10(np.maximum(start, LOG_FLOOR)), np.log10(np.maximum(end, LOG_FLOOR))
         return start, end

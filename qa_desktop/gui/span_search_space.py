@@ -8,7 +8,6 @@ import numpy as np
 
 from qa_desktop.engine.results import Answer, Prediction
 from qa_desktop.engine.span_decoder import VALID, SpanDecoder
-from qa_desktop.engine.span_loss import window_position
 
 # Positions shown beyond the longest allowed answer, so the TOO_LONG band is visible too.
 MARGIN = 12
@@ -33,8 +32,8 @@ class SpanSearchSpace:
     @classmethod
     def around(cls, prediction: Prediction, answer: Answer) -> "SpanSearchSpace":
         window = prediction.windows[answer.window]
-        s = window_position(window, answer.start_token)
-        e = window_position(window, answer.end_token)
+        s = window.position_of(answer.start_token)
+        e = window.position_of(answer.end_token)
         if s is None or e is None:  # cannot happen for a span the decoder read from this window
             s = e = window.context_offset
         size = min(window.seq_len, max(prediction.max_answer_len + MARGIN, e - s + 1 + MARGIN))

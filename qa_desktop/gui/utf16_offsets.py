@@ -27,10 +27,6 @@ class Utf16Offsets:
     def identity(self) -> bool:
         return self._extra is None
 
-    @property
-    def qt_length(self) -> int:
-        return self.to_qt(self.length)
-
     def to_qt(self, index: int) -> int:
         index = max(0, min(int(index), self.length))
         return index if self._extra is None else index + int(self._extra[index])

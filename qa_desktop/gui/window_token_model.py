@@ -80,9 +80,8 @@ class WindowTokenModel(QAbstractTableModel):
         if name == "segment":
             return SEGMENTS[w.sequence_ids[row]] if real else "padding"
         if name == "passage token":
-            if real and w.sequence_ids[row] == 1:
-                return str(w.passage_token_start + row - w.context_offset)
-            return ""
+            token = w.token_at(row)
+            return "" if token is None else str(token)
         if name == "start logit":
             return _logit(float(p.start_logits[self.window_index, row]))
         if name == "end logit":

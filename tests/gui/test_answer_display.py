@@ -114,7 +114,7 @@ def test_log_scale_and_word_view(answered):
     plot = window.plot
     plot.log_scale.setChecked(True)
     _, start, _ = plot.curve_data()
-    np.testing.assert_allclose(start, np.log10(np.maximum(answer.tokens.start_prob, LOG_FLOOR)))
+    np.testing.assert_allclose(start, np.log10(np.maximum(answer.prediction.tokens.start_prob, LOG_FLOOR)))
     plot.log_scale.setChecked(False)
 
     plot.set_word_view(True)
@@ -261,7 +261,7 @@ def test_zoom_to_the_answer_and_back(answered):
     (x0, x1), (y0, y1) = plot.view_box.viewRange()
     assert x0 <= best.start_token and best.end_token <= x1
     assert x1 - x0 < len(answer.prediction.tokens)
-    visible = answer.tokens.start_prob[max(0, int(x0)):int(x1) + 1]
+    visible = answer.prediction.tokens.start_prob[max(0, int(x0)):int(x1) + 1]
     assert y1 >= visible.max()  # y fitted to what is in view
     plot.zoom_all()
     (x0, x1), _ = plot.view_box.viewRange()

@@ -40,6 +40,26 @@ def test_open_text_with_windows_line_endings(qtbot, make_window, tmp_path):
     assert window.windowTitle() == "notes.txt — qa-desktop"
 
 
+def test_ask_file_and_the_window_give_the_same_offsets_on_a_crlf_file(qtbot, make_window, tiny_bert_model,
+                                                                     tmp_path, capsys):
+    """One reader for the CLI and the window: the same characters, so the same answer offsets."""
+    from qa_desktop.cli import main
+
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(b"The bridge was finished in 1890.\r\n\r\n" + PASSAGE.encode() + b"\r\nIt ran.\r\n")
+    question = "Who wrote the first program?"
+    assert main(["ask", "--model", str(tiny_bert_model), "--file", str(path), "--question", question,
+                 "--top-k", "3", "--threshold", "1000", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["answers"]
+    window = make_window()
+    open_and_wait(qtbot, window, path)
+    window.answer_panel.top_k.setValue(3)
+    answer = ask(qtbot, window, question)
+    assert "\r" not in answer.prediction.passage and answer.prediction.passage == window.passage.toPlainText()
+    assert cli and [(a["start"], a["end"], a["text"]) for a in cli] == [
+        (a.start, a.end, a.text) for a in answer.prediction.candidates]
+
+
 def test_open_markdown_and_legacy_encodings(qtbot, make_window, tmp_path):
     window = make_window()
     md = tmp_path / "readme.md"

@@ -7,7 +7,7 @@ import shutil
 from qa_desktop.engine.model_manifest import ModelManifest
 from qa_desktop.engine.model_store import user_models_dir
 from qa_desktop.gui.app_settings import AppSettings
-from qa_desktop.gui.main_window import NO_MODEL_MESSAGE
+from qa_desktop.gui.failure_words import NO_MODEL_MESSAGE
 from qa_desktop.gui.model_import import ModelImportRequest, suggested_name, validate
 
 from gui.window_driver import ask, ask_expecting_failure

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QFontDatabase, QTextCursor
 
-from qa_desktop.gui.token_arrays import TokenArrays, WordArrays
+from qa_desktop.engine.results import PassageTokens
 from qa_desktop.gui.utf16_offsets import Utf16Offsets
+from qa_desktop.gui.word_groups import WordArrays
 
 from gui.window_driver import ask
 
@@ -72,8 +73,8 @@ def test_word_view_does_not_need_spaces(qtbot, make_window, tiny_xlmr_model):
     passage, question = PASSAGES["japanese"]
     window = make_window(model=str(tiny_xlmr_model))
     answer = ask(qtbot, window, question, passage)
-    tokens, words = answer.tokens, answer.words
-    first_sentence_tokens = int(np.sum(tokens.char_end <= passage.index("。") + 1))
+    tokens, words = answer.prediction.tokens, answer.words
+    first_sentence_tokens = int(np.sum(tokens.end <= passage.index("。") + 1))
     assert len(set(tokens.word[:first_sentence_tokens].tolist())) <= 2  # the tokenizer's "words"
     assert int(words.token_to_word[first_sentence_tokens - 1]) >= 3  # the word view's words
     assert words.start_prob.sum() == pytest.approx(1.0)
@@ -82,8 +83,8 @@ def test_word_view_does_not_need_spaces(qtbot, make_window, tiny_xlmr_model):
 
 def test_word_grouping_merges_pieces_of_one_word():
     text = "Lovelace wrote"
-    tokens = TokenArrays(
-        char_start=np.array([0, 4, 9]), char_end=np.array([4, 8, 14]),
+    tokens = PassageTokens(
+        text=("Love", "##lace", "wrote"), start=np.array([0, 4, 9]), end=np.array([4, 8, 14]),
         start_prob=np.array([0.5, 0.25, 0.25]), end_prob=np.array([0.1, 0.2, 0.7]),
         start_logit=np.zeros(3), end_logit=np.zeros(3), window=np.zeros(3, dtype=np.int64),
         word=np.array([0, 0, 1]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa_desktop.engine.model_store import user_models_dir
-from qa_desktop.gui.main_window import NO_MODEL_MESSAGE
+from qa_desktop.gui.failure_words import NO_MODEL_MESSAGE
 
 from gui.window_driver import ask, ask_expecting_failure
 
