@@ -34,6 +34,13 @@ def _add_model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads (default: physical cores)")
 
 
+def _add_windows_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--windows", choices=("all", "auto"), default="auto",
+                        help="all: the model reads every window of a long passage; auto (default): "
+                             "above a dozen windows, only those that best match the question (BM25) "
+                             "and their neighbours")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa-desktop", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,9 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     source = ask.add_mutually_exclusive_group(required=True)
     source.add_argument("--context", help="the passage text")
     source.add_argument("--file", help="a .txt, .md or .pdf file holding the passage")
-    ask.add_argument("--top-k", type=int, default=1)
+    ask.add_argument("--top-k", type=int, default=1, help="how many different answers to list")
+    ask.add_argument("--overlapping", action="store_true",
+                     help="list overlapping spans as answers of their own (default: folded into the best one)")
     ask.add_argument("--threshold", type=float, default=None,
                      help="abstain when no-answer score - best score > T (default: the model's)")
+    _add_windows_option(ask)
     ask.add_argument("--json", action="store_true")
 
     export = sub.add_parser("export", help="export a Hugging Face QA checkpoint to ONNX")
@@ -74,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--f1", choices=("chars", "words"), default=None,
                     help="F1 unit (default: chars for Korean/Japanese/Chinese data, else words)")
     ev.add_argument("--predictions", default=None, help="write the official predictions file here")
+    _add_windows_option(ev)
     ev.add_argument("--json", action="store_true")
 
     bench = sub.add_parser("bench", help="speed and memory, side by side with the transformers pipeline")
@@ -86,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--long-tokens", type=int, default=20_000, help="size of the long document")
     bench.add_argument("--sample", type=int, default=200, help="questions for the answer-agreement check")
     bench.add_argument("--data", default=None, help="SQuAD-format file for the agreement sample")
+    bench.add_argument("--peer-python", default=None,
+                       help="python with the bench extra (Optimum) for the Optimum peers (default: this one)")
+    bench.add_argument("--optimum-config", default=None, choices=("avx512_vnni", "avx512", "avx2", "arm64"),
+                       help="Optimum's dynamic int8 preset (default: avx512_vnni on VNNI CPUs, else avx2/avx512)")
+    bench.add_argument("--no-optimum", action="store_true", help="leave the Optimum peers out")
     bench.add_argument("--skip", default="", help="comma-separated parts to skip: short,long,startup,memory,efficiency,agreement")
     bench.add_argument("--json", action="store_true")
 
@@ -109,11 +125,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def _load(model: str | None, passage: str, device: str, threads: int | None):
+def _load(model: str | None, passage: str, device: str, threads: int | None, windows: str = "all"):
     from qa_desktop.engine import model_store
     from qa_desktop.engine.question_answerer import QuestionAnswerer
 
-    return QuestionAnswerer.load(model_store.resolve(model, passage), device=device, threads=threads)
+    return QuestionAnswerer.load(model_store.resolve(model, passage), device=device, threads=threads,
+                                 windows=windows)
 
 
 def _read_passage(args) -> tuple[str, tuple[str, ...]]:
@@ -129,13 +146,18 @@ def cmd_ask(args) -> int:
     passage, warnings = _read_passage(args)
     if args.top_k < 1:
         raise QaDesktopError("--top-k must be at least 1.")
-    answerer = _load(args.model, passage, args.device, args.threads)
-    prediction = answerer.answer(args.question, passage, top_k=args.top_k, threshold=args.threshold)
+    answerer = _load(args.model, passage, args.device, args.threads, args.windows)
+    prediction = answerer.answer(args.question, passage, top_k=args.top_k, threshold=args.threshold,
+                                 overlapping=args.overlapping)
     for warning in warnings + prediction.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    selection = answerer.last_selection
     if args.json:
-        print(json.dumps(prediction.to_json(), ensure_ascii=False))
+        print(json.dumps({**prediction.to_json(), "windows_read": len(selection.read),
+                          "windows_total": selection.total}, ensure_ascii=False))
         return 0
+    if selection.preselected:
+        print(f"windows: {selection.reason}; --windows all reads everything", file=sys.stderr)
     if not prediction.answers:
         best = prediction.best
         print("No answer in this passage"
@@ -144,7 +166,8 @@ def cmd_ask(args) -> int:
     for rank, answer in enumerate(prediction.answers, 1):
         print(f"{rank}. {answer.text}  [chars {answer.start}-{answer.end}, score {answer.score:.2f}, "
               f"p={answer.probability:.3f}]")
-    print(f"model {prediction.model} on {prediction.runtime.device}, {len(prediction.windows)} window(s), "
+    print(f"no-answer probability {prediction.no_answer_probability:.3f}; "
+          f"model {prediction.model} on {prediction.runtime.device}, {len(prediction.windows)} window(s), "
           f"{prediction.timings.total_ms:.0f} ms", file=sys.stderr)
     return 0
 
@@ -172,7 +195,7 @@ def cmd_eval(args) -> int:
 
     questions = read_questions(args.data, args.limit)
     sample = " ".join(q.context for q in questions[:20])
-    answerer = _load(args.model, sample, args.device, args.threads)
+    answerer = _load(args.model, sample, args.device, args.threads, args.windows)
     report, predictions = evaluate(answerer, questions, threshold=args.threshold, f1_unit=args.f1,
                                    progress=_progress_bar)
     if args.predictions:
@@ -186,6 +209,9 @@ def cmd_eval(args) -> int:
         print(f"  answerable   ({report.HasAns_total}): EM {report.HasAns_exact:.2f}  F1 {report.HasAns_f1:.2f}")
     if report.NoAns_total:
         print(f"  unanswerable ({report.NoAns_total}): abstained on {report.NoAns_exact:.2f}%")
+    if report.unreadable:
+        print(f"  {report.unreadable} question(s) the model could not read, scored as unanswered "
+              f"(first: {report.unreadable_reason})")
     return 0
 
 

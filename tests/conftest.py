@@ -16,6 +16,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# pytest-randomly's shuffle when no --randomly-seed is given: the same order on every run.
+DEFAULT_SHUFFLE_SEED = 20261126
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """A fixed shuffle by default, so a failing order can be run again. Set here rather than as
+    `--randomly-seed` in pyproject's addopts, which would make `pytest -p no:randomly` an error."""
+    if config.pluginmanager.hasplugin("randomly") and config.getoption("randomly_seed") == "default":
+        config.option.randomly_seed = DEFAULT_SHUFFLE_SEED
 
 
 @pytest.fixture

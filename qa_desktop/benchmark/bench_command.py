@@ -10,8 +10,10 @@ document), efficiency (model GFLOP/s against a large bf16 GEMM of the same run),
 
 Contestants, each in a process of its own and one after another (never concurrently):
 qa-desktop's engine on the ONNX model; the pipeline in fp32 with its defaults (batch 1), what
-a user gets; the pipeline under bf16 autocast with qa-desktop's batch size, the best-tuned peer.
-All run with the same thread count. --quick shrinks every size for a smoke run in seconds.
+a user gets; the pipeline under bf16 autocast with qa-desktop's batch size, the best-tuned peer;
+Optimum's own export of the same checkpoint in fp32 and dynamic int8 (optimum_peer), what an
+ONNX-savvy user gets. All run with the same thread count. Optimum needs the `bench` extra; when
+it is missing the bench says so and runs the rest. --quick shrinks every size for a smoke run in seconds.
 """
 
 from __future__ import annotations
@@ -103,15 +105,17 @@ def _worker_env(threads: int) -> dict:
     return env
 
 
-def run_worker(name: str, spec: dict, workdir: Path, timeout_s: float, threads: int) -> dict:
-    """One contestant in its own process; its JSON output, or {"error": ...}."""
+def run_worker(name: str, spec: dict, workdir: Path, timeout_s: float, threads: int,
+               python: str | None = None) -> dict:
+    """One contestant in its own process (`python`, default this one); its JSON output, or
+    {"error": ...}."""
     import subprocess
 
     spec_path, out_path = workdir / f"{name}.spec.json", workdir / f"{name}.out.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     started = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", WORKER_MODULE, str(spec_path), str(out_path)],
+        proc = subprocess.run([python or sys.executable, "-m", WORKER_MODULE, str(spec_path), str(out_path)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
                               errors="replace", timeout=timeout_s, env=_worker_env(threads))
     except subprocess.TimeoutExpired:
@@ -210,6 +214,10 @@ def run(args) -> int:
                     if note not in warnings:
                         warnings.append(note)
 
+        missing_peers = None
+        if run_workers and reference is not None:
+            missing_peers = _run_optimum(args, plan, base_spec, reference, peer_device, workdir, workers, warnings)
+
     startup = None
     if "startup" in plan.parts:
         _say("start-up ...")
@@ -224,7 +232,7 @@ def run(args) -> int:
         ours_answers = workers["ours"]["agreement"]["answers"]
         agreement = {"accuracy": {"ours": answer_agreement.accuracy(ours_answers, questions, unit)},
                      "abstained_by_ours": sum(bool(a.get("abstained")) for a in ours_answers)}
-        for name in ("pipeline_fp32", "pipeline_bf16"):
+        for name in ("pipeline_fp32", "pipeline_bf16", *OPTIMUM_PEERS):
             if _ok(workers.get(name)):
                 peer_answers = workers[name]["agreement"]["answers"]
                 agreement[f"vs_{name}"] = answer_agreement.compare(ours_answers, peer_answers, questions)
@@ -256,6 +264,8 @@ def run(args) -> int:
     if diff is not None and diff > limit:
         warnings.append(f"qa-desktop's and the pipeline's logits differ by up to {diff:.2f} on the same "
                         f"window: {reference.path} may not be the checkpoint {model.name} was exported from.")
+    if missing_peers:
+        report["missing_peers"] = missing_peers
     if warnings:
         report["warnings"] = warnings
     if args.json:
@@ -263,6 +273,61 @@ def run(args) -> int:
     else:
         print(bench_report.table(report))
     return 1 if report["errors"] else 0
+
+
+OPTIMUM_PEERS = ("optimum_fp32", "optimum_int8")
+
+
+def default_optimum_config() -> str:
+    """Optimum's preset for this CPU: avx512_vnni (U8S8) where VNNI exists, else avx2 (U8U8)."""
+    from qa_desktop.benchmark.machine_info import _cpuinfo
+
+    flags = _cpuinfo()[1]
+    if "avx512_vnni" in flags or "avx512vnni" in flags:
+        return "avx512_vnni"
+    if "avx512f" in flags:
+        return "avx512"
+    return "avx2"
+
+
+def _run_optimum(args, plan: Plan, base_spec: dict, reference, device: str, workdir: Path,
+                 workers: dict, warnings: list[str]) -> str | None:
+    """Optimum's fp32 and dynamic int8 peers, when the peer python has Optimum; else what is
+    missing (said, and in the report: a missing optional peer is not an error)."""
+    import subprocess
+
+    from qa_desktop.benchmark.optimum_peer import INSTALL_HINT, missing
+
+    python = args.peer_python or sys.executable
+    if getattr(args, "no_optimum", False):
+        return "left out (--no-optimum)"
+    if device != "cpu":
+        warnings.append("Optimum peers skipped: they run on the CPU only here.")
+        return "CPU only"
+    gone = missing(python)
+    if gone:
+        message = f"Optimum peers not measured: {gone}. Install them with {INSTALL_HINT}."
+        _say(message)
+        warnings.append(message)
+        return message
+    config = args.optimum_config or default_optimum_config()
+    build_dir = workdir / "optimum"
+    for name in OPTIMUM_PEERS:
+        precision = name.split("_")[1]
+        _say(f"{name.replace('_', ' ')}{' (' + config + ')' if precision == 'int8' else ''}: building ...")
+        built = subprocess.run(
+            [python, "-m", "qa_desktop.benchmark.optimum_peer", str(reference.path), str(build_dir),
+             precision, config], capture_output=True, text=True, timeout=plan.worker_timeout_s,
+            env=_worker_env(plan.threads))
+        if built.returncode != 0:
+            tail = [line for line in built.stderr.strip().splitlines() if line.strip()][-3:]
+            workers[name] = {"error": f"Optimum could not build it: {' | '.join(tail)[-600:]}"}
+            continue
+        _say(f"{name.replace('_', ' ')} ...")
+        spec = {**base_spec, "role": "optimum", "reference": str(reference.path), "precision": precision,
+                "quantization_config": config, "build_dir": str(build_dir)}
+        workers[name] = run_worker(name, spec, workdir, plan.worker_timeout_s, plan.threads, python)
+    return None
 
 
 def _ok(out: dict | None) -> bool:

@@ -10,8 +10,10 @@ import math
 
 from qa_desktop.benchmark.model_flops import EncoderShape
 
-PEERS = ("ours", "pipeline_fp32", "pipeline_bf16")
-LABELS = {"ours": "qa-desktop", "pipeline_fp32": "pipeline fp32", "pipeline_bf16": "pipeline bf16"}
+PEERS = ("ours", "pipeline_fp32", "pipeline_bf16", "optimum_fp32", "optimum_int8")
+LABELS = {"ours": "qa-desktop", "pipeline_fp32": "pipeline fp32", "pipeline_bf16": "pipeline bf16",
+          "optimum_fp32": "Optimum fp32", "optimum_int8": "Optimum int8"}
+TORCH_PEERS = PEERS[:3]  # the main table's columns; Optimum has a block of its own
 MB = 1024 * 1024
 
 # (name, what, comparison, bound) — from the issue "Benchmarks side by side with the
@@ -26,6 +28,9 @@ TARGETS = (
     ("rss_after_long_vs_fp32", "RSS after long document ÷ pipeline fp32", "<=", 0.5),
     ("agreement_vs_fp32_pct", "answers agree with pipeline fp32 (global-scoring differences set apart), %",
      ">=", 98.0),
+    # Issue 13: 1.5× faster than Optimum's dynamic int8 on the same checkpoint.
+    ("short_latency_vs_optimum_int8", "short passage: latency ÷ Optimum int8", "<=", 0.67),
+    ("long_time_vs_optimum_int8", "long document: time ÷ Optimum int8", "<=", 0.67),
 )
 
 
@@ -84,6 +89,8 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         }
         ratios["short_latency_vs_fp32"] = _ratio(ms["ours"], ms["pipeline_fp32"])
         ratios["short_latency_vs_bf16"] = _ratio(ms["ours"], ms["pipeline_bf16"])
+        ratios["short_latency_vs_optimum_int8"] = _ratio(ms["ours"], ms["optimum_int8"])
+        ratios["short_latency_vs_optimum_fp32"] = _ratio(ms["ours"], ms["optimum_fp32"])
         report["weights_check"] = {
             "max_abs_logit_diff_vs_fp32": _max_logit_diff(ok.get("ours"), ok.get("pipeline_fp32")),
             "max_abs_logit_diff_vs_bf16": _max_logit_diff(ok.get("ours"), ok.get("pipeline_bf16")),
@@ -101,6 +108,8 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         }
         ratios["long_speedup_vs_fp32"] = _ratio(s["pipeline_fp32"], s["ours"])
         ratios["long_speedup_vs_bf16"] = _ratio(s["pipeline_bf16"], s["ours"])
+        ratios["long_time_vs_optimum_int8"] = _ratio(s["ours"], s["optimum_int8"])
+        ratios["long_time_vs_optimum_fp32"] = _ratio(s["ours"], s["optimum_fp32"])
 
     if "memory" not in skipped and any(_get(o, "rss") for o in ok.values()):
         mem = {key: {p: _mb(_get(ok.get(p), "rss", key)) for p in PEERS}
@@ -110,6 +119,7 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         ratios["rss_after_long_vs_fp32"] = _ratio(mem["after_long"]["ours"], mem["after_long"]["pipeline_fp32"])
         ratios["rss_after_load_vs_bf16"] = _ratio(mem["after_load"]["ours"], mem["after_load"]["pipeline_bf16"])
         ratios["rss_after_long_vs_bf16"] = _ratio(mem["after_long"]["ours"], mem["after_long"]["pipeline_bf16"])
+        ratios["rss_after_long_vs_optimum_int8"] = _ratio(mem["after_long"]["ours"], mem["after_long"]["optimum_int8"])
 
     if "efficiency" not in skipped:
         report["efficiency"] = _efficiency(ok, config)
@@ -131,6 +141,8 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         ratios["agreement_vs_fp32_pct"] = _get(agreement, "vs_pipeline_fp32", "agreement_or_global_scoring_pct")
         ratios["agreement_exact_vs_fp32_pct"] = _get(agreement, "vs_pipeline_fp32", "agreement_pct")
 
+    # Optimum is optional (the bench extra): its ratios only when it was measured.
+    ratios = {k: v for k, v in ratios.items() if v is not None or "optimum" not in k}
     report["ratios"] = ratios
     report["targets"] = []
     for name, what, op, bound in TARGETS:
@@ -197,6 +209,32 @@ def _met(report: dict, *names: str) -> str:
     return " / ".join(marks)
 
 
+def _optimum_block(report: dict) -> list[str]:
+    """Optimum's peers beside qa-desktop: times, RSS and ours ÷ theirs (issue 13's target)."""
+    c, r = report.get("contestants", {}), report.get("ratios", {})
+    missing = report.get("missing_peers")
+    if not (c.get("optimum_fp32") or c.get("optimum_int8")):
+        return ["", f"Optimum peers: not measured ({missing})"] if missing else []
+    short, long_, mem = report.get("short") or {}, report.get("long") or {}, report.get("memory_mb") or {}
+    config = (c.get("optimum_int8") or {}).get("quantization_config")
+    lines = ["", _row("", ["qa-desktop", "Optimum fp32", "Optimum int8", "÷ Optimum int8"], "target")]
+    names = ("ours", "optimum_fp32", "optimum_int8")
+    if short:
+        lines.append(_row("short passage, median ms", [_f(short["median_ms"].get(p)) for p in names]
+                          + [_f(r.get("short_latency_vs_optimum_int8"), "{:.2f}×")],
+                          "≤0.67× " + _met(report, "short_latency_vs_optimum_int8")))
+    if long_:
+        lines.append(_row("long document, s", [_f(long_["median_s"].get(p), "{:.3f}") for p in names]
+                          + [_f(r.get("long_time_vs_optimum_int8"), "{:.2f}×")],
+                          "≤0.67× " + _met(report, "long_time_vs_optimum_int8")))
+    if mem:
+        lines.append(_row("RSS after long document, MB", [_f(mem["after_long"].get(p), "{:.0f}") for p in names]
+                          + [_f(r.get("rss_after_long_vs_optimum_int8"), "{:.2f}×")]))
+    lines.append(f"  Optimum int8: ORTQuantizer, AutoQuantizationConfig.{config}(is_static=False); "
+                 f"{(c.get('optimum_int8') or c.get('optimum_fp32') or {}).get('kind')}")
+    return lines
+
+
 def table(report: dict) -> str:
     lines = []
     m, model, ref, inputs = report["machine"], report["model"], report["reference"], report["inputs"]
@@ -225,39 +263,40 @@ def table(report: dict) -> str:
     if short:
         ms = short["median_ms"]
         lines.append(_row(f"short passage, median ms (×{report['settings']['repeats']})",
-                          [_f(ms[p]) for p in PEERS] +
+                          [_f(ms[p]) for p in TORCH_PEERS] +
                           [_f(r.get("short_latency_vs_fp32"), "{:.2f}×"), _f(r.get("short_latency_vs_bf16"), "{:.2f}×")],
                           "≤0.5× / ≤0.8× " + _met(report, "short_latency_vs_fp32", "short_latency_vs_bf16")))
         fm = short["forward_ms"]
-        lines.append(_row("  of which model forward, ms", [_f(fm[p]) for p in PEERS]))
+        lines.append(_row("  of which model forward, ms", [_f(fm[p]) for p in TORCH_PEERS]))
     long_ = report.get("long")
     if long_:
         s, w = long_["median_s"], long_["windows"]
         lines.append(_row(f"long document, s ({_f(w.get('ours'), '{}')} windows)",
-                          [_f(s[p], "{:.3f}") for p in PEERS] +
+                          [_f(s[p], "{:.3f}") for p in TORCH_PEERS] +
                           [_f(r.get("long_speedup_vs_fp32"), "{:.2f}× faster"),
                            _f(r.get("long_speedup_vs_bf16"), "{:.2f}× faster")],
                           "≥3× / ≥1.5× " + _met(report, "long_speedup_vs_fp32", "long_speedup_vs_bf16")))
         fs = long_["forward_s"]
-        lines.append(_row("  of which model forward, s", [_f(fs[p], "{:.3f}") for p in PEERS]))
+        lines.append(_row("  of which model forward, s", [_f(fs[p], "{:.3f}") for p in TORCH_PEERS]))
     mem = report.get("memory_mb")
     if mem:
-        lines.append(_row("RSS after model load, MB", [_f(mem["after_load"][p], "{:.0f}") for p in PEERS] +
+        lines.append(_row("RSS after model load, MB", [_f(mem["after_load"][p], "{:.0f}") for p in TORCH_PEERS] +
                           [_f(r.get("rss_after_load_vs_fp32"), "{:.2f}×"), _f(r.get("rss_after_load_vs_bf16"), "{:.2f}×")],
                           "≤0.5× " + _met(report, "rss_after_load_vs_fp32")))
-        lines.append(_row("RSS after long document, MB", [_f(mem["after_long"][p], "{:.0f}") for p in PEERS] +
+        lines.append(_row("RSS after long document, MB", [_f(mem["after_long"][p], "{:.0f}") for p in TORCH_PEERS] +
                           [_f(r.get("rss_after_long_vs_fp32"), "{:.2f}×"), _f(r.get("rss_after_long_vs_bf16"), "{:.2f}×")],
                           "≤0.5× " + _met(report, "rss_after_long_vs_fp32")))
-        lines.append(_row("  peak RSS, MB", [_f(mem["peak_after_long"][p], "{:.0f}") for p in PEERS]))
-        lines.append(_row("  interpreter + libraries, MB", [_f(mem["after_import"][p], "{:.0f}") for p in PEERS]))
+        lines.append(_row("  peak RSS, MB", [_f(mem["peak_after_long"][p], "{:.0f}") for p in TORCH_PEERS]))
+        lines.append(_row("  interpreter + libraries, MB", [_f(mem["after_import"][p], "{:.0f}") for p in TORCH_PEERS]))
+    lines.extend(_optimum_block(report))
     eff = report.get("efficiency")
     if eff and "error" not in eff and any(v is not None for v in eff["achieved_gflops"].values()):
         ceiling = _get(eff, "gemm", "bf16", "gflops")
         lines.append(_row("model GFLOP/s (forward only)",
-                          [_f(eff["achieved_gflops"].get(p), "{:.1f}") for p in PEERS] + ["", ""],
+                          [_f(eff["achieved_gflops"].get(p), "{:.1f}") for p in TORCH_PEERS] + ["", ""],
                           f"{eff['gflop_per_384_window']:.2f} GFLOP per 384-token window"))
         lines.append(_row(f"  % of bf16 GEMM ({_f(ceiling, '{:.0f}')} GFLOP/s)",
-                          [_f(eff["pct_of_bf16_gemm"].get(p), "{:.0f}%") for p in PEERS] + ["", ""],
+                          [_f(eff["pct_of_bf16_gemm"].get(p), "{:.0f}%") for p in TORCH_PEERS] + ["", ""],
                           f"fp32 GEMM {_f(_get(eff, 'gemm', 'fp32', 'gflops'), '{:.0f}')} GFLOP/s"))
     st = report.get("startup")
     if st:
@@ -275,7 +314,7 @@ def table(report: dict) -> str:
     ag = report.get("agreement")
     if ag:
         lines.append("")
-        for peer_name in ("pipeline_fp32", "pipeline_bf16"):
+        for peer_name in ("pipeline_fp32", "pipeline_bf16", "optimum_fp32", "optimum_int8"):
             a = ag.get(f"vs_{peer_name}")
             if not a or not a["questions"]:
                 continue

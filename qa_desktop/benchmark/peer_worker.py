@@ -3,7 +3,7 @@
     python -m qa_desktop.benchmark.peer_worker SPEC.json OUT.json
 
 SPEC names the contestant ("ours": qa-desktop's engine; "pipeline": the transformers pipeline
-peer in fp32 or bf16) and the inputs; OUT receives the numbers. A process per contestant keeps
+peer in fp32 or bf16; "optimum": Optimum's export, fp32 or dynamic int8, through its pipeline) and the inputs; OUT receives the numbers. A process per contestant keeps
 their memory, thread pools and imports apart: RSS is the contestant's alone, and the qa-desktop
 process never imports torch, as the app does not. Order inside: load → RSS → warm-up → long
 document → RSS → short passage → weights check → agreement sample → (GEMM ceiling).
@@ -143,6 +143,32 @@ class _Pipeline:
         return self.peer.window_logits(question, context)
 
 
+class _Optimum(_Pipeline):
+    """Optimum's ORTModelForQuestionAnswering (optimum_peer); built from the reference first."""
+
+    def __init__(self, spec: dict):
+        from qa_desktop.benchmark.optimum_peer import OptimumPeer
+
+        s = spec["settings"]
+        self.peer = OptimumPeer(
+            spec["reference"], Path(spec["build_dir"]), precision=spec["precision"],
+            config=spec.get("quantization_config") or "avx512_vnni", threads=spec["threads"],
+            max_seq_len=s["max_seq_len"], doc_stride=s["doc_stride"], max_answer_len=s["max_answer_len"],
+        )
+
+    def info(self) -> dict:
+        import onnxruntime
+        import transformers
+
+        return {"kind": self.peer.kind, "precision": self.peer.precision,
+                "quantization_config": self.peer.config if self.peer.precision == "int8" else None,
+                "directory": str(self.peer.directory), "build_s": self.peer.build_s,
+                "transformers": transformers.__version__, "onnxruntime": onnxruntime.__version__}
+
+
+CONTESTANTS = {"ours": _Ours, "pipeline": _Pipeline, "optimum": _Optimum}
+
+
 def _timed(contestant, question: str, context: str) -> tuple[dict, float]:
     t0 = time.perf_counter()
     result = contestant.answer(question, context)
@@ -162,7 +188,7 @@ def run(spec: dict) -> dict:
     out["import_s"] = time.perf_counter() - t0
     rss = {"after_import": _memory_now()}
     t0 = time.perf_counter()
-    contestant = _Ours(spec) if spec["role"] == "ours" else _Pipeline(spec)
+    contestant = CONTESTANTS[spec["role"]](spec)
     out["load_s"] = time.perf_counter() - t0
     rss["after_load"] = _memory_now()
     out["info"] = contestant.info()

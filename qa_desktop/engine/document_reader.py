@@ -5,12 +5,17 @@ the same offsets: line endings become "\n" (what the window's editor holds, and 
 placed by character offset), NUL characters are dropped, and an empty file is refused rather
 than silently giving an empty passage. Invalid UTF-8 is decoded with replacement characters and
 said so; binary files and PDFs without a text layer are refused with a message that names the
-fix. PDFs are read page by page, with progress and cancel.
+fix. PDFs are read page by page, with progress and cancel, and read as prose: the hard line
+breaks a PDF puts inside a paragraph are joined (a word hyphenated across lines is made whole
+again) and paragraph breaks are kept, so a question's answer is never split by a stray line end
+and highlights land on the characters shown.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -62,6 +67,48 @@ def decode_text(data: bytes, name: str = "the file") -> tuple[str, tuple[str, ..
         )
 
 
+# A line that starts a list item, or is a heading-like short line, starts its own paragraph.
+_ITEM = re.compile(r"^\s*(?:[•▪◦‣∙·*-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s")
+_SENTENCE_END = tuple(".!?:;。！？」』”\"')")
+# Scripts written without spaces between words: lines are joined without one.
+_NO_SPACE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def reflow_pdf_page(text: str) -> str:
+    """A PDF page's text as paragraphs: lines joined inside a paragraph, paragraphs kept.
+
+    A paragraph ends at a blank line, before a list item, or after a line that ends a sentence
+    well short of the page's usual line length (the last line of a paragraph)."""
+    lines = [line.strip() for line in text.split("\n")]
+    full = statistics.median([len(line) for line in lines if line] or [0])
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        if not line:
+            if current:
+                out.append(current)
+            current = ""
+            continue
+        if current and _ITEM.match(line):
+            out.append(current)
+            current = ""
+        current = _join(current, line) if current else line
+        if line.endswith(_SENTENCE_END) and len(line) < 0.8 * full:
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return "\n\n".join(out)
+
+
+def _join(before: str, after: str) -> str:
+    if len(before) >= 2 and before[-1] in "-\u00ad" and before[-2].isalpha() and after[:1].islower():
+        return before[:-1] + after  # "inter-" + "national": one word again
+    if _NO_SPACE.match(before[-1]) and _NO_SPACE.match(after[0]):
+        return before + after
+    return before + " " + after
+
+
 def _check(cancelled: Callable[[], bool] | None) -> None:
     if cancelled is not None and cancelled():
         raise Cancelled()
@@ -84,7 +131,7 @@ def _pdf_text(path: Path, progress, cancelled) -> str:
                 progress(number, total)
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise InputError(f"{path.name} is not a readable PDF ({exc}).") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip()).translate(_PDF_TEXT_FIXES)
+    text = "\n\n".join(reflow_pdf_page(p.translate(_PDF_TEXT_FIXES)) for p in pages if p.strip())
     if not text.strip():
         raise InputError(
             f"{path.name} has no text layer (it is scanned images). Run OCR on it first, for "

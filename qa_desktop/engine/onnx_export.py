@@ -121,21 +121,42 @@ def _optimize(raw: Path, out: Path, config) -> dict:
     return stats
 
 
-def _quantize_int8(src: Path, dst: Path) -> None:
+# int8 schemes (quantize_int8). u8s8: u8 activations, s8 weights (VNNI's vpdpbusd). On CPUs
+# without VNNI, ONNX Runtime's u8s8 kernels use vpmaddubsw, whose 16-bit pair sums saturate;
+# reduce_range (7-bit weights) or u8u8 avoid that. static_qdq: activation ranges calibrated
+# ahead of time instead of measured at every run.
+INT8_SCHEMES = ("u8s8", "u8s8_reduce_range", "u8u8", "static_qdq")
+DEFAULT_INT8_SCHEME = "u8s8"
+
+
+def quantize_int8(src: Path, dst: Path, scheme: str = DEFAULT_INT8_SCHEME, calibration=None) -> None:
+    """fp32 graph `src` → int8 graph `dst`. `calibration` (an onnxruntime CalibrationDataReader
+    of real windows) is needed by static_qdq only."""
     import logging
 
     from onnx import TensorProto
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
 
+    if scheme not in INT8_SCHEMES:
+        raise ModelError(f"Unknown int8 scheme {scheme!r}: use one of {', '.join(INT8_SCHEMES)}.")
     logging.getLogger().setLevel(logging.ERROR)  # the quantizer's "consider pre-processing" hint
-
-    # Dynamic int8 (weights s8 per channel, activations u8 at run time): MatMul and the fused
-    # Attention use VNNI; Gather/EmbedLayerNormalization shrink the embedding table 4×.
+    # Fused contrib ops defeat shape inference; their outputs are float.
+    extra = {"DefaultTensorType": TensorProto.FLOAT}
+    if scheme == "static_qdq":
+        if calibration is None:
+            raise ModelError("static int8 needs calibration windows.")
+        # QDQ has no form for the fused Attention node: MatMul (the projections and the FFN).
+        quantize_static(str(src), str(dst), calibration, quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        op_types_to_quantize=["MatMul"], extra_options={**extra, "MatMulConstBOnly": True})
+        return
+    # Dynamic int8 (weights per channel, activations u8 at run time): MatMul and the fused
+    # Attention; Gather/EmbedLayerNormalization shrink the embedding table 4x.
     quantize_dynamic(
-        str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+        str(src), str(dst), per_channel=True, reduce_range=scheme == "u8s8_reduce_range",
+        weight_type=QuantType.QUInt8 if scheme == "u8u8" else QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Attention", "Gather", "EmbedLayerNormalization"],
-        # Fused contrib ops defeat shape inference; their outputs are float.
-        extra_options={"DefaultTensorType": TensorProto.FLOAT},
+        extra_options=extra,
     )
 
 
@@ -215,7 +236,7 @@ def export_model(
         _log(progress, f"      fp32 max |Δ logit| = {fp32_parity['max_abs_logit_diff']:.2e}")
         if quantize == "int8":
             _log(progress, "[5/5] quantizing to int8 (dynamic, per channel)")
-            _quantize_int8(fp32, out / "model.onnx")
+            quantize_int8(fp32, out / "model.onnx")
             manifest.quantization = "int8"
             manifest.write(out)
             manifest.parity["int8"] = parity(model, out, manifest)

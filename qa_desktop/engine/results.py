@@ -28,6 +28,9 @@ class Answer:
     # start:end may reach further: a span ending inside a word is shown as the whole word.
     start_token: int
     end_token: int
+    # Lower-ranked spans that overlap this one ("March 1890" under "4 March 1890"), best first:
+    # the same answer said differently, folded into it (empty with SpanDecoder(fold_overlapping=False)).
+    variants: tuple["Answer", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ class AbstentionDefaults(Protocol):
 class Prediction:
     question: str
     passage: str
-    candidates: tuple[Answer, ...]  # top-k distinct spans, best first, whatever the threshold
+    candidates: tuple[Answer, ...]  # top-k distinct answers, best (most probable) first, whatever the threshold
     no_answer_score: float  # lowest [CLS] start+end logit over all windows
     no_answer_probability: float
     threshold: float  # abstain when no_answer_score - best span score > threshold
@@ -226,13 +229,16 @@ class Prediction:
         return {
             "answers": [
                 {"text": a.text, "start": a.start, "end": a.end, "score": round(a.score, 6),
-                 "probability": round(a.probability, 6)}
+                 "probability": round(a.probability, 6),
+                 **({"variants": [{"text": v.text, "start": v.start, "end": v.end,
+                                   "probability": round(v.probability, 6)} for v in a.variants]}
+                    if a.variants else {})}
                 for a in self.answers
             ],
             "no_answer_score": round(self.no_answer_score, 6),
             "no_answer_probability": round(self.no_answer_probability, 6),
             "abstained": self.abstained,
-            "threshold": self.threshold,
+            "threshold": self.threshold if np.isfinite(self.threshold) else None,  # None: never abstains
             "provider": self.provider,
             "model": self.model,
             "windows": len(self.windows),

@@ -8,6 +8,7 @@ score of an answer in a window it does not touch.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,58 @@ from qa_desktop.engine.windowed_features import TokenizedPassage, WordBounds
 
 # Kinds of cell in the start×end search space (span_score_matrix).
 VALID, END_BEFORE_START, TOO_LONG, NOT_PASSAGE = 0, 1, 2, 3
+
+# At most this many lower-ranked spans are kept as an answer's variants.
+MAX_VARIANTS = 8
+# Closing marks kept at an answer's end when the answer opens them ("(1841–1910)").
+_PAIRS = {")": "(", "]": "[", "}": "{", "”": "“", "’": "‘", "»": "«", "」": "「", "』": "『", "）": "（"}
+
+
+def _is_punctuation(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without leading or trailing punctuation and spaces; kept: a closing bracket
+    or quote whose opener is inside, an abbreviation's final dot ("U.S.", "J.")."""
+    while start < end and _is_punctuation(text[start]):
+        if text[start] in _PAIRS.values() and _opener_closed(text, start, end):
+            break
+        start += 1
+    while end > start and _is_punctuation(text[end - 1]):
+        char = text[end - 1]
+        if char in _PAIRS and _PAIRS[char] in text[start: end - 1]:
+            break
+        if char == "." and _abbreviation(text[start: end - 1]):
+            break
+        end -= 1
+    return start, end
+
+
+def _opener_closed(text: str, start: int, end: int) -> bool:
+    """The opener at `start` is closed inside [start, end)."""
+    closer = next(c for c, o in _PAIRS.items() if o == text[start])
+    return closer in text[start + 1: end]
+
+
+def _abbreviation(before_dot: str) -> bool:
+    word = before_dot.split()[-1] if before_dot.split() else ""
+    return (len(word) == 1 and word.isalpha()) or "." in word
+
+
+def fold_overlapping(ranked: list[tuple]) -> list[list[tuple]]:
+    """Spans ranked best first (…, c0, c1, …at indices 3, 4) → groups: each span joins the first
+    better-ranked group whose own span it overlaps, or starts a group of its own."""
+    groups: list[list[tuple]] = []
+    for span in ranked:
+        for group in groups:
+            head = group[0]
+            if span[3] < head[4] and head[3] < span[4]:
+                group.append(span)
+                break
+        else:
+            groups.append([span])
+    return groups
 
 
 def _logsumexp(values: np.ndarray) -> float:
@@ -47,7 +100,8 @@ class DecodedSpans:
 
 class SpanDecoder:
     def __init__(self, max_answer_len: int = 30, top_k: int = 5, temperature: float = 1.0,
-                 null_index: int | None = 0, align_to_words: bool = True):
+                 null_index: int | None = 0, align_to_words: bool = True, fold_overlapping: bool = True,
+                 trim_punctuation: bool = True):
         if max_answer_len < 1 or top_k < 1 or temperature <= 0:
             raise ValueError("max_answer_len and top_k must be ≥ 1 and temperature > 0")
         self.max_answer_len = max_answer_len
@@ -57,6 +111,13 @@ class SpanDecoder:
         # A span that starts or ends inside a word ("sp" of "spectroscopy") is widened to the
         # whole word, as the transformers pipeline does; its score stays the model's.
         self.align_to_words = align_to_words
+        # "March 1890", "on 4 March 1890" and "1890" are one answer to a user: a span that
+        # overlaps a better one is listed as that one's variant, so the top-k are k different
+        # answers. False keeps every distinct character span (the pipeline's behaviour).
+        self.fold_overlapping = fold_overlapping
+        # "Thomas Reyburn," is answered as "Thomas Reyburn" (the characters shrink, the
+        # model's tokens and score stay).
+        self.trim_punctuation = trim_punctuation
 
     # -- merging overlapping windows ------------------------------------------------------
     @staticmethod
@@ -95,8 +156,9 @@ class SpanDecoder:
 
     # -- candidates ------------------------------------------------------------------------
     def _window_candidates(self, w: Window, ls: np.ndarray, le: np.ndarray, passage: TokenizedPassage,
-                           words: WordBounds | None = None):
-        """Top-k distinct character spans of one window, as (score, s_tok, e_tok, char_s, char_e)."""
+                           words: WordBounds | None, want: int) -> tuple[list[tuple], bool]:
+        """The window's `want` best distinct character spans, as (score, s_tok, e_tok, char_s,
+        char_e), and whether it holds more."""
         s, e = ls[w.passage_positions], le[w.passage_positions]
         p = s.shape[0]
         width = min(self.max_answer_len, p)
@@ -105,10 +167,10 @@ class SpanDecoder:
             band[: p - d, d] = s[: p - d] + e[d:]
         flat = band.ravel()
         finite = int(np.isfinite(flat).sum())
-        fetch = min(finite, self.top_k * 2 + 8)
+        fetch = min(finite, want * 2 + 8)
         while True:
             if fetch == 0:
-                return []
+                return [], False
             top = np.argpartition(-flat, fetch - 1)[:fetch]
             # Keep every span tied with the last one fetched, so ties break the same way
             # (by position) whichever of them argpartition happened to return.
@@ -122,13 +184,43 @@ class SpanDecoder:
                 if words is not None and words.last[e_tok] - words.first[s_tok] < self.max_answer_len:
                     first, last = int(words.first[s_tok]), int(words.last[e_tok])
                 c0, c1 = int(passage.offsets[first, 0]), int(passage.offsets[last, 1])
+                if self.trim_punctuation:
+                    c0, c1 = trimmed(passage.text, c0, c1)
                 score = float(flat[flat_index])
                 if c1 <= c0 or ((c0, c1) in found and found[(c0, c1)][0] >= score):
                     continue
                 found[(c0, c1)] = (score, s_tok, e_tok, c0, c1)
-            if len(found) >= self.top_k or len(top) >= finite:
-                return sorted(found.values(), key=lambda c: (-c[0], c[3], c[4]))[: self.top_k]
+            unseen = len(top) < finite
+            if len(found) >= want or not unseen:
+                ranked = sorted(found.values(), key=lambda c: (-c[0], c[3], c[4]))
+                return ranked[:want], unseen or len(ranked) > want
             fetch = min(finite, fetch * 4)
+
+    def _ranked_spans(self, passage: TokenizedPassage, windows: list[Window], start_logits: np.ndarray,
+                      end_logits: np.ndarray) -> list[list[tuple]]:
+        """The top-k answers, best first, each a list of spans (score, s_tok, e_tok, c0, c1,
+        window): the answer's own span, then the lower-ranked spans folded into it."""
+        words = passage.word_bounds if self.align_to_words else None
+        want = self.top_k * 4 + 8 if self.fold_overlapping else self.top_k
+        while True:
+            best: dict[tuple[int, int], tuple] = {}
+            more = False
+            for w in windows:
+                found, window_has_more = self._window_candidates(
+                    w, start_logits[w.index], end_logits[w.index], passage, words, want)
+                more = more or window_has_more
+                for cand in found:
+                    key = (cand[3], cand[4])
+                    if key not in best or cand[0] > best[key][0]:
+                        best[key] = cand + (w.index,)
+            # Each window gave its `want` best, so the first `want` of the union are exactly
+            # the passage's `want` best spans; beyond them, a window's next spans are unknown.
+            ranked = sorted(best.values(), key=lambda c: (-c[0], c[3], c[4]))
+            exact = ranked if not more else ranked[:want]
+            groups = fold_overlapping(exact) if self.fold_overlapping else [[c] for c in exact]
+            if len(groups) >= self.top_k or not more:
+                return groups[: self.top_k]
+            want *= 4
 
     def decode(self, passage: TokenizedPassage, windows: list[Window], start_logits: np.ndarray,
                end_logits: np.ndarray) -> DecodedSpans:
@@ -145,22 +237,20 @@ class SpanDecoder:
         log_z = self.span_log_partition(merged, null)
         t = self.temperature
 
-        words = passage.word_bounds if self.align_to_words else None
-        best: dict[tuple[int, int], tuple] = {}
-        for w in windows:
-            for cand in self._window_candidates(w, start_logits[w.index], end_logits[w.index], passage, words):
-                key = (cand[3], cand[4])
-                if key not in best or cand[0] > best[key][0]:
-                    best[key] = cand + (w.index,)
-        ranked = sorted(best.values(), key=lambda c: (-c[0], c[3], c[4]))[: self.top_k]
-        candidates = tuple(
-            Answer(
+        def answer(span: tuple, variants: tuple[Answer, ...] = ()) -> Answer:
+            score, s_tok, e_tok, c0, c1, w_index = span
+            # The probability is the span's own score, calibrated: the number shown and the
+            # order of the list are then one and the same (score ↑ ⇔ probability ↑).
+            return Answer(
                 text=passage.text[c0:c1], start=c0, end=c1, score=score,
-                probability=float(np.exp((merged.start[s_tok] + merged.end[e_tok]) / t - log_z)),
+                probability=float(min(1.0, np.exp(score / t - log_z))),
                 start_prob=float(start_prob[s_tok]), end_prob=float(end_prob[e_tok]),
-                window=w_index, start_token=s_tok, end_token=e_tok,
+                window=w_index, start_token=s_tok, end_token=e_tok, variants=variants,
             )
-            for score, s_tok, e_tok, c0, c1, w_index in ranked
+
+        candidates = tuple(
+            answer(group[0], tuple(answer(v) for v in group[1: 1 + MAX_VARIANTS]))
+            for group in self._ranked_spans(passage, windows, start_logits, end_logits)
         )
         tokens = PassageTokens(
             text=passage.tokens, start=passage.offsets[:, 0], end=passage.offsets[:, 1],

@@ -38,6 +38,10 @@ class EvalReport:
     NoAns_exact: float | None = None
     NoAns_f1: float | None = None
     NoAns_total: int = 0
+    # Questions the model could not read (an InputError for that one question): recorded as
+    # unanswered (scored against their answers) and counted, instead of ending the run.
+    unreadable: int = 0
+    unreadable_reason: str | None = None
 
     def to_json(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -87,15 +91,22 @@ def evaluate(answerer, questions: list[SquadQuestion], threshold: float | None =
     f1s: dict[bool, list[float]] = {True: [], False: []}
     started = time.perf_counter()
     provider = ""
+    unreadable, unreadable_reason = 0, None
     for i, q in enumerate(questions):
-        prediction = answerer.answer(q.question, q.context, top_k=1, threshold=threshold)
-        provider = prediction.provider
-        text = prediction.answers[0].text if prediction.answers else ""
+        try:
+            prediction = answerer.answer(q.question, q.context, top_k=1, threshold=threshold)
+        except InputError as exc:
+            unreadable += 1
+            unreadable_reason = unreadable_reason or f"{q.id}: {exc}"
+            prediction = None
+        if prediction is not None:
+            provider = prediction.provider
+        text = prediction.answers[0].text if prediction is not None and prediction.answers else ""
         predictions[q.id] = text
         has_answer = bool(q.answers)
         ems[has_answer].append(best_over_truths(exact_match, text, list(q.answers)))
         f1s[has_answer].append(best_over_truths(f1, text, list(q.answers), unit=unit))
-        if record is not None:
+        if record is not None and prediction is not None:
             record(q, prediction)
         if progress is not None:
             progress(i + 1, len(questions))
@@ -109,6 +120,6 @@ def evaluate(answerer, questions: list[SquadQuestion], threshold: float | None =
         HasAns_exact=_mean(ems[True]) if both else None, HasAns_f1=_mean(f1s[True]) if both else None,
         HasAns_total=len(ems[True]) if both else 0,
         NoAns_exact=_mean(ems[False]) if ems[False] else None, NoAns_f1=_mean(f1s[False]) if ems[False] else None,
-        NoAns_total=len(ems[False]),
+        NoAns_total=len(ems[False]), unreadable=unreadable, unreadable_reason=unreadable_reason,
     )
     return report, predictions

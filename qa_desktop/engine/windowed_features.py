@@ -115,6 +115,14 @@ def _char_offsets(encoding: Encoding, text: str) -> np.ndarray:
     return np.clip(offsets, 0, len(text))
 
 
+@dataclass(frozen=True)
+class FittedQuestion:
+    ids: list[int]
+    tokens: list[str]
+    length: int  # tokens in the whole question
+    note: str | None  # set when the question is longer than the model was trained on
+
+
 class WindowedFeatures:
     """Builds windows for one tokenizer and one set of windowing parameters."""
 
@@ -137,7 +145,10 @@ class WindowedFeatures:
             raise ValueError("max_seq_len leaves no room for the passage")
 
     def tokenize_passage(self, passage: str) -> TokenizedPassage:
-        enc = self.tokenizer.encode(passage, add_special_tokens=False)
+        # encode_batch, not encode: tokenizers' encode keeps the GIL for the whole call (~35 ms
+        # CPU for 100k characters, far longer on a busy CPU) and freezes the window's event loop;
+        # encode_batch releases it while Rust works. Same ids, tokens, offsets and words.
+        enc = self.tokenizer.encode_batch([passage], add_special_tokens=False)[0]
         words = enc.word_ids
         word_ids = []
         last = -1
@@ -158,14 +169,35 @@ class WindowedFeatures:
             word_ids=np.asarray(dense, dtype=np.int64),
         )
 
-    def question_ids(self, question: str) -> tuple[list[int], list[str]]:
+    @property
+    def question_room(self) -> int:
+        """The most question tokens a window takes: the trained max_question_len, or more as long
+        as half the window stays passage (a longer question costs more, shorter windows)."""
+        return max(self.max_question_len, self.max_seq_len // 2 - self.template.special_count)
+
+    def fit_question(self, question: str) -> FittedQuestion:
+        """The question's tokens as the windows hold them. A question longer than the model was
+        trained on is read whole while it fits `question_room`; a longer one keeps its opening
+        (the question word) and its end (usually the question itself), and says so."""
         enc = self.tokenizer.encode(question, add_special_tokens=False)
-        if len(enc.ids) > self.max_question_len:
-            raise InputError(
-                f"The question is {len(enc.ids)} tokens long; this model reads at most "
-                f"{self.max_question_len} question tokens. Shorten the question."
-            )
-        return list(enc.ids), list(enc.tokens)
+        ids, tokens, n = list(enc.ids), list(enc.tokens), len(enc.ids)
+        room = self.question_room
+        if n <= self.max_question_len:
+            return FittedQuestion(ids, tokens, n, None)
+        if n <= room:
+            return FittedQuestion(ids, tokens, n, (
+                f"The question is {n} tokens long, more than the {self.max_question_len} this model was "
+                "trained on: it was read whole, and each window holds less of the passage."))
+        head = room // 4
+        tail = room - head
+        return FittedQuestion(ids[:head] + ids[n - tail:], tokens[:head] + tokens[n - tail:], n, (
+            f"The question is {n} tokens long; a window holds at most {room} question tokens, so its "
+            f"first {head} and last {tail} were read and the {n - room} between them left out. "
+            "A shorter question may be answered better."))
+
+    def question_ids(self, question: str) -> tuple[list[int], list[str]]:
+        fitted = self.fit_question(question)
+        return fitted.ids, fitted.tokens
 
     def passage_capacity(self, question_len: int) -> int:
         return self.max_seq_len - question_len - self.template.special_count

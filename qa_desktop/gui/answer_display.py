@@ -42,10 +42,14 @@ class AnswerDisplay(QObject):
         session.rejudged.connect(self._rejudged)
         session.chosenChanged.connect(self._show_chosen)
         session.staleChanged.connect(self._stale_changed)
+        session.outdatedChanged.connect(lambda _reason: self._mark_previous())
+        session.modelChanged.connect(
+            lambda info: answer_panel.set_model_rule(info.can_abstain, info.null_threshold) if info else None)
         answer_panel.answerChosen.connect(session.choose)
         passage.selectionChanged.connect(self._passage_selection_changed)
         plot.tokensPicked.connect(self.highlight_tokens)
         heatmap.spanPicked.connect(self._heatmap_span_picked)
+        heatmap.windowChosen.connect(self._heatmap_window_chosen)
 
     # -- the session's changes ----------------------------------------------------------------------
     def _show(self, answer: PreparedAnswer) -> None:
@@ -75,6 +79,7 @@ class AnswerDisplay(QObject):
             if generation != self._generation:
                 return
             self.inspector.set_answer(answer)
+            self.heatmap.set_window_count(len(p.windows))
             self.stage = ALL
             if p.candidates:
                 self._show_chosen(self.session.chosen, False, self.passage.highlight("answer") is not None)
@@ -86,6 +91,7 @@ class AnswerDisplay(QObject):
 
     def _rejudged(self, answer: PreparedAnswer) -> None:
         self.answer_panel.show_answer(answer, self.session.chosen)
+        self._mark_previous()
         abstained = answer.prediction.abstained
         if answer.prediction.candidates:
             self.session.choose(self.session.chosen if not abstained else 0, scroll=False,
@@ -108,8 +114,24 @@ class AnswerDisplay(QObject):
 
     def _stale_changed(self, stale: bool) -> None:
         if stale:  # offsets of the answer no longer index the text: stop linking plot↔passage
-            self.answer_panel.mark_stale()
             self.plot.clear_selection()
+            # The highlights would land on whatever text now sits at the old offsets.
+            self.passage.clear_highlights()
+        self._mark_previous()
+
+    def _mark_previous(self) -> None:
+        """Mark (or unmark) everything on screen as the previous question's."""
+        s = self.session
+        reason = "The passage changed after this answer." if s.stale else s.outdated
+        if s.answer is None:
+            return
+        if reason:
+            self.answer_panel.mark_stale(reason)
+        else:
+            self.answer_panel.unmark_stale()
+        note = f"{reason} This belongs to the previous question: ask again to update it." if reason else None
+        self.plot.mark_outdated(note)
+        self.heatmap.mark_outdated(note)
 
     # -- links between the widgets ------------------------------------------------------------------
     def _passage_selection_changed(self) -> None:
@@ -130,6 +152,13 @@ class AnswerDisplay(QObject):
             self.status("The passage changed after this answer: ask again to link the plot to it.")
             return
         self.passage.set_highlight("token", self.session.answer.qt_tokens(first, last), scroll=True)
+
+    def _heatmap_window_chosen(self, window: int) -> None:
+        answer = self.session.answer
+        if answer is None or not 0 <= window < len(answer.prediction.windows):
+            return
+        chosen = answer.prediction.candidates[self.session.chosen] if answer.prediction.candidates else None
+        self.heatmap.show_space(SpanSearchSpace.of_window(answer.prediction, window, chosen))
 
     def _heatmap_span_picked(self, window: int, start_pos: int, end_pos: int) -> None:
         if not self.session.linked:

@@ -17,6 +17,9 @@ class AnswerSession(QObject):
     # highlight it (an answer the model abstains on is listed but not highlighted).
     chosenChanged = Signal(int, bool, bool)
     staleChanged = Signal(bool)  # True: the passage was edited after the answer
+    # A text saying why the answer on screen belongs to a previous question (the question was
+    # edited, or asking again was cancelled or failed), or "" when it is current again.
+    outdatedChanged = Signal(str)
     modelChanged = Signal(object)  # ModelInfo, or None when no model is loaded
 
     def __init__(self, model_spec: str, parent: QObject | None = None):
@@ -26,6 +29,7 @@ class AnswerSession(QObject):
         self.answer: PreparedAnswer | None = None  # as judged at `threshold`
         self.chosen = 0
         self.stale = False
+        self.outdated = ""  # why the answer is not the current question's, or ""
         self._unjudged: PreparedAnswer | None = None
         self.threshold: float | None = None  # None: the model's own abstention rule
 
@@ -56,6 +60,7 @@ class AnswerSession(QObject):
         if self.stale:
             self.stale = False
             self.staleChanged.emit(False)
+        self._set_outdated("")
         self.set_model(answer.model)
         self.answerChanged.emit(self.answer)
 
@@ -77,3 +82,24 @@ class AnswerSession(QObject):
         if self.answer is not None and not self.stale:
             self.stale = True
             self.staleChanged.emit(True)
+
+    def question_edited(self, question: str) -> None:
+        """The question box now holds `question`: the answer is outdated unless it is the same."""
+        if self.answer is None:
+            return
+        same = question.strip() == self.answer.prediction.question.strip()
+        self._set_outdated("" if same else "The question changed after this answer.")
+
+    def ask_ended_without_answer(self, question: str, passage: str, cancelled: bool) -> None:
+        """Asking `question` about `passage` was cancelled or failed: the answer on screen stays,
+        marked as the previous question's when it is not this one's."""
+        if self.answer is None:
+            return
+        p = self.answer.prediction
+        if question.strip() != p.question.strip() or passage != p.passage:
+            self._set_outdated("Answering was cancelled." if cancelled else "Answering failed.")
+
+    def _set_outdated(self, reason: str) -> None:
+        if reason != self.outdated:
+            self.outdated = reason
+            self.outdatedChanged.emit(reason)

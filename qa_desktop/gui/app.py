@@ -113,7 +113,7 @@ def _run_screenshot(app: QApplication, model: str | None, out: Path, file: str |
     window = MainWindow(model=model, device=device, persist=False, restore_draft=False)
     _install_excepthook(window)
     window.resize(*SCREENSHOT_SIZE)
-    window.main_split.setSizes([SCREENSHOT_SIZE[1] * 45 // 100, SCREENSHOT_SIZE[1] * 55 // 100])
+    window.main_split.setSizes([SCREENSHOT_SIZE[1] * 55 // 100, SCREENSHOT_SIZE[1] * 45 // 100])
     window.show()
     window.set_passage(passage)
     window.question.setText(question)

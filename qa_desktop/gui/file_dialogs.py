@@ -85,7 +85,8 @@ class FileDialogs:
 
     def export_answers(self, path: str | Path) -> BackgroundOperation | None:
         prediction = self.answer.prediction if self.answer else None
-        return self._export("the answers", lambda ctx: write_answers(prediction, path))
+        explanations = self.explanations.to_json()  # what the Inspector computed, if anything
+        return self._export("the answers", lambda ctx: write_answers(prediction, path, explanations))
 
     def export_tokens(self, path: str | Path) -> BackgroundOperation | None:
         prediction = self.answer.prediction if self.answer else None
@@ -99,11 +100,13 @@ class FileDialogs:
             return None
         try:
             saved = self.plot.export(path)
+            # The qa_outputs views beside it, when they were computed for this answer.
+            extra = self.explanations.export_plots(saved)
         except QaDesktopError as exc:
             self.show_error(str(exc))
             return None
         except OSError as exc:
             self.show_error(f"Cannot write {path}: {exc.strerror or exc}.")
             return None
-        self.statusBar().showMessage(f"Saved {saved}", 8000)
+        self.statusBar().showMessage(f"Saved {saved}" + "".join(f", {p.name}" for p in extra), 8000)
         return saved

@@ -4,7 +4,9 @@ For the current run: every window's tokens with ids, token type ids, attention m
 segment; the live shapes along the question-answering head (hidden states (windows, seq,
 hidden) → qa_outputs Linear(hidden, 2) → logits (windows, seq, 2) → start/end logits
 (windows, seq)); and "Mark the true answer": the loss BERT would be trained with if the
-passage selection were the gold span (engine.span_loss).
+passage selection were the gold span (engine.span_loss). Two more sections show qa_outputs with
+the model's numbers (head_inspector_tab) and which words moved the answer (word_occlusion_tab);
+WindowExplanations fills them.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from qa_desktop.engine.span_loss import SpanLoss
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
+from qa_desktop.gui.head_inspector_tab import HeadInspectorTab
 from qa_desktop.gui.prepared_answer import PreparedAnswer
 from qa_desktop.gui.window_token_model import WindowTokenModel
+from qa_desktop.gui.word_occlusion_tab import WordOcclusionTab
 
 STAGES = ("inputs", "hidden", "qa_outputs", "logits", "start", "end")
 LOSS_COLUMNS = ("window", "gold start position", "gold end position", "start loss", "end loss")
@@ -124,10 +128,20 @@ class InspectorPanel(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
 
+        # Sections: the window's tokens and the loss; qa_outputs with numbers; word occlusion.
+        self.head_tab = HeadInspectorTab()
+        self.words_tab = WordOcclusionTab()
+        self.sections = QTabWidget()
+        self.sections.setObjectName("InspectorSections")
+        self.sections.setDocumentMode(True)
+        self.sections.addTab(split, "Tokens and loss")
+        self.sections.addTab(self.head_tab, "qa_outputs")
+        self.sections.addTab(self.words_tab, "Why this answer?")
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(pipeline)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.sections, 1)
         self.clear()
         self.set_theme(self._theme)
 
@@ -239,6 +253,7 @@ class InspectorPanel(QWidget):
     # -- loss ------------------------------------------------------------------------------------
     def show_loss(self, loss: SpanLoss, gold_text: str) -> None:
         self.loss = loss
+        self.sections.setCurrentIndex(0)
         p = self.answer.prediction
         best = p.best
         agree = ""
@@ -299,3 +314,5 @@ class InspectorPanel(QWidget):
         self.table_model.mark_colour = QColor(theme.gold)
         self.table_model.padding_colour = QColor(theme.muted)
         self.window_info.setStyleSheet(f"QLabel {{ color: {theme.muted}; }}")
+        self.head_tab.set_theme(theme)
+        self.words_tab.set_theme(theme)

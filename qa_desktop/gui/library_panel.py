@@ -42,10 +42,14 @@ class LibraryPanel(QWidget):
     answer_chosen = Signal(str, str, int, int)  # document path, answer text, start, end
     operation_finished = Signal()  # after every add / refresh / remove / ask (for tests and the window)
 
-    def __init__(self, library_dir: str | Path | None = None, model: str | None = None, parent=None):
+    def __init__(self, library_dir: str | Path | None = None, model: str | None = None, parent=None,
+                 models=None):
+        """`models` (a gui.loaded_models.LoadedModels): share the window's loaded models instead
+        of loading a model of the panel's own."""
         super().__init__(parent)
         self.library_dir = Path(library_dir) if library_dir is not None else None
         self.model = model
+        self.models = models
         self._answerers: dict[Path, object] = {}
         self._operation: BackgroundOperation | None = None
         self._reload_after = False
@@ -127,7 +131,7 @@ class LibraryPanel(QWidget):
         if not question.strip():
             self._say("Type a question to ask the library.")
             return None
-        model, answerers, directory = self.model, self._answerers, self.library_dir
+        model, answerers, directory, models = self.model, self._answerers, self.library_dir, self.models
 
         def work(ctx: OperationContext):
             from qa_desktop.engine import model_store
@@ -140,11 +144,19 @@ class LibraryPanel(QWidget):
                 sample = question + " " + " ".join(
                     library.index.text_range(r.document_id, r.start, min(r.end, r.start + 2000)) for r in ranges[:3])
                 path = model_store.resolve(model, sample)
-                if path not in answerers:
-                    ctx.say(f"Loading {path.name}…")
-                    answerers[path] = QuestionAnswerer.load(path)
+                if models is not None:
+                    if models.loaded(path) is None:
+                        ctx.say(f"Loading {path.name}…")
+                    answerer = models.get(path)
+                else:
+                    if path not in answerers:
+                        ctx.say(f"Loading {path.name}…")
+                        answerers[path] = QuestionAnswerer.load(path)
+                    answerer = answerers[path]
                 ctx.say("Reading the best passages…")
-                return ask_library(library.index, answerers[path], question, ranges=ranges,
+                # ask_library keeps no state in the answerer (its own tokenization, the reader's
+                # thread-safe session), so it may share the window's model while the window answers.
+                return ask_library(library.index, answerer, question, ranges=ranges,
                                    progress=lambda d, t: ctx.report(d, t, "Reading the best passages…"),
                                    cancelled=ctx.cancelled)
 

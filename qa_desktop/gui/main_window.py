@@ -22,16 +22,20 @@ from qa_desktop.gui.answer_session import AnswerSession
 from qa_desktop.gui.app_settings import AppSettings
 from qa_desktop.gui.background_operation import BackgroundOperation
 from qa_desktop.gui.color_theme import ColorTheme, apply_system_theme, current_theme
+from qa_desktop.gui.coverage_offer import coverage_actions
 from qa_desktop.gui.draft_autosave import DraftAutosave
 from qa_desktop.gui.failure_words import failure_message
 from qa_desktop.gui.draft_keeping import DraftKeeping
 from qa_desktop.gui.file_dialogs import FileDialogs
+from qa_desktop.gui.first_run import FirstRun
 from qa_desktop.gui.model_choosing import ModelChoosing
 from qa_desktop.gui.loaded_models import LoadedModels
 from qa_desktop.gui.passage_editor import local_files
 from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
 from qa_desktop.gui.window_actions import build_menus
 from qa_desktop.gui.window_layout import build_widgets
+from qa_desktop.gui.window_explanations import WindowExplanations
+from qa_desktop.gui.library_dock import WindowLibrary
 
 AUTOSAVE_DELAY_MS = 800
 TOP_K_DELAY_MS = 400
@@ -76,8 +80,11 @@ class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
         self.setAcceptDrops(True)
         build_widgets(self, self.settings)
         build_menus(self, self.models.device)
+        self.first_run = FirstRun(self)
         self.display = AnswerDisplay(self.session, self.passage, self.answer_panel, self.plot, self.heatmap,
                                      self.inspector, lambda text: self.statusBar().showMessage(text, 6000), self)
+        self.explanations = WindowExplanations(self)  # the Inspector's qa_outputs and occlusion tabs
+        self.library = WindowLibrary(self)  # File → Library…: the dock, made on first use
         self.autosave_timer = _timer(self, AUTOSAVE_DELAY_MS, self.save_draft)
         self.top_k_timer = _timer(self, TOP_K_DELAY_MS, self._top_k_settled)
         self._connect()
@@ -95,6 +102,8 @@ class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
         self.ask_button.clicked.connect(lambda: self.cancel_answer() if self.busy else self.ask())
         self.question.asked.connect(lambda _text: self.ask())
         self.question.textChanged.connect(self._question_changed)
+        self.question.textChanged.connect(self.session.question_edited)
+        self.passage.markRequested.connect(self.mark_true_answer)
         self.open_button.clicked.connect(self.choose_file)
         self.passage.textChanged.connect(self._passage_changed)
         self.passage.fileDropped.connect(self.open_file)
@@ -150,7 +159,7 @@ class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
     def apply_theme(self) -> None:
         app = QApplication.instance()
         self.theme = apply_system_theme(app) if app is not None else current_theme()
-        for widget in (self.banner, self.passage, self.answer_panel, self.plot, self.heatmap,
+        for widget in (self.banner, self.examples, self.passage, self.answer_panel, self.plot, self.heatmap,
                        self.inspector, self.runtime_status):
             widget.set_theme(self.theme)
         self.passage_info.setStyleSheet(f"QLabel {{ color: {self.theme.muted}; }}")
@@ -210,21 +219,24 @@ class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
         for kind in ("file", "import"):
             if self._is_running(kind):
                 self._running[kind].cancel()
+        self.explanations.cancel()
 
     def _answered(self, answer: PreparedAnswer) -> None:
         if self._pending_ask:
             return  # a newer question is waiting; do not flash this answer
         self.runtime_status.show_latency(answer.prediction.timings)
-        if self.banner.isVisible() and self.banner.level == "error":
-            self.banner.dismiss()
+        if self.banner.isVisible() and (self.banner.level == "error" or self.banner.source == "answer"):
+            self.banner.dismiss()  # an error, or a warning about the previous answer
         self.session.set_answer(answer)
         for warning in answer.prediction.warnings:
-            self.show_warning(warning)
+            self.banner.show_message(warning, "warning", coverage_actions(self, warning), source="answer")
 
     def _answer_failed(self, exc: BaseException) -> None:
         if self._pending_ask and isinstance(exc, Cancelled):
             return
         message = self.show_failure(exc, "Answering")
+        self.session.ask_ended_without_answer(self.question.text(), self.passage.toPlainText(),
+                                              isinstance(exc, Cancelled))
         if isinstance(exc, ModelError):
             self.session.set_model(None)
         self.askFailed.emit(message)

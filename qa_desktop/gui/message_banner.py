@@ -23,6 +23,7 @@ class MessageBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("MessageBanner")
         self.level = "info"
+        self.source = ""  # who showed the message ("answer": a warning about the answer on screen)
         self._theme = current_theme()
         self._label = QLabel()
         self._label.setWordWrap(True)
@@ -45,10 +46,11 @@ class MessageBanner(QFrame):
         return self._label.text()
 
     def show_message(self, text: str, level: str = "error",
-                     actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
+                     actions: list[tuple[str, Callable[[], None]]] | None = None, source: str = "") -> None:
         if level not in LEVELS:
             level = "error"
         self.level = level
+        self.source = source
         self._label.setText(text)
         for button in self._buttons:
             self._layout.removeWidget(button)
@@ -63,6 +65,7 @@ class MessageBanner(QFrame):
         self.show()
 
     def dismiss(self) -> None:
+        self.source = ""
         self.hide()
         self.closed.emit()
 

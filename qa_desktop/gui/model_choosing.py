@@ -27,8 +27,8 @@ class ModelChoosing:
         self.recent_menu.setEnabled(bool(recent))
 
     def choose_model(self, spec: str) -> None:
-        self.session.model_spec = spec
-        self.model_selector.select_spec(spec)
+        """Switch to `spec` once it has loaded: a folder that is not a model never becomes the
+        chosen model (nor a recent one), and the model in use stays."""
         self.load_model(spec)
 
     def open_model_directory(self, path: str | Path) -> None:
@@ -37,6 +37,7 @@ class ModelChoosing:
     def load_model(self, spec: str) -> None:
         """Load (or find loaded) the model for `spec` in the background; the newest choice wins."""
         chosen = spec in model_store.MODEL_CHOICES
+        previous_spec, previous_model = self.session.model_spec, self.session.model_info
         if self._is_running("load"):
             self._running["load"].cancel()
         op = operations.load_model(self, self.models, spec, self.passage.toPlainText() if chosen else "")
@@ -44,6 +45,8 @@ class ModelChoosing:
         def loaded(info: ModelInfo) -> None:
             if op is not self._running.get("load"):
                 return  # an older load finishing late changes nothing
+            self.session.model_spec = spec
+            self.model_selector.select_spec(spec)
             self.session.set_model(info)
             if self.banner.isVisible() and self.banner.level == "error" and "model" in self.banner.text.lower():
                 self.banner.dismiss()
@@ -58,8 +61,18 @@ class ModelChoosing:
         def failed(exc: BaseException) -> None:
             if op is not self._running.get("load"):
                 return
-            self.session.set_model(None)
-            self.modelFailed.emit(self.show_failure(exc, "Loading the model"))
+            message = self.show_failure(exc, "Loading the model")
+            if previous_model is not None and spec != previous_spec:
+                # The model in use stays chosen and loaded; the list shows it again.
+                self.session.model_spec = previous_spec
+                self.model_selector.select_spec(previous_spec)
+                self.session.set_model(previous_model)
+                self.banner.show_message(f"{message} Still using {previous_model.name}.", "error",
+                                         [("Open model directory…", self.choose_model_directory),
+                                          ("Import…", self.choose_import)])
+            else:
+                self.session.set_model(None)
+            self.modelFailed.emit(message)
 
         self.runtime_status.show_loading(spec if chosen else Path(spec).name)
         self._run("load", op.success(loaded).failure(failed))

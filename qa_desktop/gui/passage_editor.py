@@ -28,6 +28,7 @@ def local_files(mime: QMimeData) -> list[Path]:
 
 class PassageEditor(QPlainTextEdit):
     fileDropped = Signal(Path)
+    markRequested = Signal()  # "Mark the true answer" from the context menu (the selection is the answer)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -41,6 +42,23 @@ class PassageEditor(QPlainTextEdit):
         self.setFont(font)
         self._theme = current_theme()
         self._spans: dict[str, tuple[int, int] | None] = {name: None for name in LAYERS}
+
+    # -- context menu ------------------------------------------------------------------------
+    def context_menu(self):
+        """The standard editing menu plus "Mark the true answer" for the selected text."""
+        menu = self.createStandardContextMenu()
+        menu.addSeparator()
+        mark = menu.addAction("Mark the true answer")
+        mark.setObjectName("MarkTrueAnswer")
+        mark.setToolTip("Show the model's loss for the selected text as the answer (Inspector tab)")
+        mark.setEnabled(self.selected_span() is not None)
+        mark.triggered.connect(self.markRequested)
+        return menu
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self.context_menu()
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     # -- text --------------------------------------------------------------------------------
     def replace_text(self, text: str) -> None:

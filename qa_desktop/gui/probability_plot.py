@@ -10,31 +10,26 @@ clipped to the view and downsampled, so 250,000 tokens pan smoothly.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401 - registers ImageExporter
-from PySide6.QtCore import QRectF, QTimer, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
-from qa_desktop.engine.errors import InputError
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
+from qa_desktop.gui.plot_export import export_plot
+from qa_desktop.gui.plot_hover import PlotHover
 from qa_desktop.gui.prepared_answer import PreparedAnswer
+from qa_desktop.gui.token_axis import TokenAxis
 from qa_desktop.gui.window_bands_item import WindowBandsItem
 
 LOG_FLOOR = 1e-12  # probabilities below this are drawn at the floor in log scale
 SYMBOLS_UP_TO = 1500  # individual point markers only while they stay legible
 
 
-def _display_token(text: str) -> str:
-    return text.replace("\n", "⏎").replace("\t", "⇥")
-
-
-class ProbabilityPlot(QWidget):
+class ProbabilityPlot(PlotHover, QWidget):
     tokensPicked = Signal(int, int)  # first, last passage token (inclusive)
 
     def __init__(self, parent=None, log_scale: bool = False, word_view: bool = False):
@@ -60,8 +55,15 @@ class ProbabilityPlot(QWidget):
         self.zoom_answer.clicked.connect(self.zoom_to_answer)
         self.show_all.clicked.connect(self.zoom_all)
 
-        self.plot_widget = pg.PlotWidget()
+        self.outdated = QLabel()
+        self.outdated.setObjectName("PlotOutdated")
+        self.outdated.setWordWrap(True)
+        self.outdated.hide()
+        self.token_axis = TokenAxis("bottom")
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.token_axis})
         self.plot_widget.setObjectName("ProbabilityPlotWidget")
+        # The hover read-out leaves with the mouse.
+        self.plot_widget.viewport().installEventFilter(self)
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.hideButtons()
@@ -123,6 +125,7 @@ class ProbabilityPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
+        layout.addWidget(self.outdated)
         layout.addWidget(self.plot_widget, 1)
         self.set_theme(self._theme)
         self._set_enabled(False)
@@ -167,11 +170,19 @@ class ProbabilityPlot(QWidget):
             f"(up to {answer.model.max_seq_len} tokens each, overlap {answer.model.doc_stride}) · "
             f"{len(p.tokens):,} tokens · {n_words:,} words")
         self._set_enabled(True)
+        self.outdated.hide()
         self._redraw(fit=False)
         self.zoom_all()
 
+    def mark_outdated(self, note: str | None) -> None:
+        """Say above the plot that it shows a previous question's answer (None: it is current)."""
+        self.outdated.setText(note or "")
+        self.outdated.setVisible(bool(note) and self.answer is not None)
+
     def clear(self) -> None:
         self.answer = None
+        self.outdated.hide()
+        self.token_axis.set_labels(None, 0)
         self._answer_tokens = self._selection_tokens = None
         self.start_curve.setData([], [])
         self.end_curve.setData([], [])
@@ -218,6 +229,7 @@ class ProbabilityPlot(QWidget):
             first, last = a.words.token_to_word[first], a.words.token_to_word[last]
         self.bands.set_bands(first - 0.5, last + 0.5)
         self.plot_item.setLabel("bottom", "word" if self.word_view else "passage token")
+        self.token_axis.set_labels(self.point_text, int(x.shape[0]))
         self.plot_item.setLabel("left", "log₁₀ probability" if self.log_scaled else "probability")
         self.view_box.setLimits(xMin=-0.5 - 0.02 * x.shape[0], xMax=x.shape[0] - 0.5 + 0.02 * x.shape[0])
         self._draw_answer()
@@ -306,75 +318,6 @@ class ProbabilityPlot(QWidget):
             self.view_box.setXRange(-0.5, n - 0.5, padding=0.01)
             self.fit_y((-0.5, n - 0.5))
 
-    # -- hover and click ------------------------------------------------------------------------
-    def index_at(self, x: float) -> int | None:
-        n = self.point_count()
-        if n == 0:
-            return None
-        i = int(round(x))
-        return i if 0 <= i < n else None
-
-    def hover_text(self, index: int) -> str:
-        """What hovering point `index` (token, or word in the word view) reads out."""
-        a = self.answer
-        if self.word_view:
-            w = a.words
-            first, last = int(w.first_token[index]), int(w.last_token[index])
-            text = a.prediction.passage[int(w.char_start[index]):int(w.char_end[index])]
-            pieces = last - first + 1
-            return (f"word {index}: “{_display_token(text)}” ({pieces} piece{'s' if pieces != 1 else ''}, "
-                    f"tokens {first}–{last})\nstart {w.start_prob[index]:.4g} · end {w.end_prob[index]:.4g}"
-                    f"\nchars {int(w.char_start[index])}–{int(w.char_end[index])}")
-        token = a.prediction.tokens[index]
-        text = a.prediction.passage[token.start:token.end]
-        return (f"token {index}: {_display_token(token.text)}  “{_display_token(text)}”\n"
-                f"start {token.start_prob:.4g} · end {token.end_prob:.4g}\n"
-                f"logits {token.start_logit:.2f} / {token.end_logit:.2f} · window {token.window + 1} · "
-                f"chars {token.start}–{token.end}")
-
-    def _mouse_moved(self, event) -> None:
-        pos = event[0]
-        if self.answer is None or not self.view_box.sceneBoundingRect().contains(pos):
-            self.hover_line.hide()
-            self.hover_label.hide()
-            return
-        point = self.view_box.mapSceneToView(pos)
-        index = self.index_at(point.x())
-        if index is None:
-            self.hover_line.hide()
-            self.hover_label.hide()
-            return
-        self.hover_line.setPos(index)
-        self.hover_line.show()
-        t = self._theme
-        self.hover_label.setHtml(
-            f"<div style='color:{t.foreground}'>{html.escape(self.hover_text(index)).replace(chr(10), '<br>')}</div>")
-        (x0, x1), (y0, y1) = self.view_box.viewRange()
-        # Keep the label inside the plot: flip to the left of the line in the right half.
-        self.hover_label.setAnchor((1, 0) if index > (x0 + x1) / 2 else (0, 0))
-        self.hover_label.setPos(index, y1)
-        self.hover_label.show()
-
-    def _mouse_clicked(self, event) -> None:
-        if self.answer is None or event.button() != Qt.MouseButton.LeftButton:
-            return
-        pos = event.scenePos()
-        if not self.view_box.sceneBoundingRect().contains(pos):
-            return
-        index = self.index_at(self.view_box.mapSceneToView(pos).x())
-        if index is not None:
-            self.pick(index)
-
-    def pick(self, index: int) -> None:
-        """Act as if point `index` was clicked."""
-        if self.word_view:
-            first = int(self.answer.words.first_token[index])
-            last = int(self.answer.words.last_token[index])
-        else:
-            first = last = index
-        self.show_selection(first, last)
-        self.tokensPicked.emit(first, last)
-
     # -- look and export ------------------------------------------------------------------------
     def set_theme(self, theme: ColorTheme) -> None:
         self._theme = theme
@@ -402,39 +345,10 @@ class ProbabilityPlot(QWidget):
         self.hover_label.fill = pg.mkBrush(fill)
         self.hover_label.border = pg.mkPen(theme.muted)
         self.info.setStyleSheet(f"QLabel {{ color: {theme.muted}; }}")
+        self.outdated.setStyleSheet(f"QLabel {{ color: {theme.warning_fg}; background: {theme.warning_bg}; "
+                                    "padding: 3px 8px; }")
         self._redraw()
 
     def export(self, path: str | Path) -> Path:
         """The plot as PNG or SVG (by the file's suffix)."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix == ".svg":
-            self._export_svg(path)
-        elif suffix in (".png", ".jpg", ".jpeg", ".bmp"):
-            exporter = pg.exporters.ImageExporter(self.plot_item)
-            exporter.parameters()["width"] = max(800, int(self.plot_widget.width()) * 2)
-            exporter.export(str(path))
-        else:
-            raise InputError(f"Export the plot as .png or .svg, not {suffix or 'a file without a suffix'}.")
-        if not path.exists():
-            raise InputError(f"The plot could not be written to {path}.")
-        return path
-
-    def _export_svg(self, path: Path) -> None:
-        # Qt's own SVG generator: pyqtgraph's SVGExporter cannot parse the path syntax that
-        # recent Qt versions write.
-        from PySide6.QtSvg import QSvgGenerator
-
-        source = self.plot_item.sceneBoundingRect()
-        target = QRectF(0, 0, source.width(), source.height())
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(target.size().toSize())
-        generator.setViewBox(target)
-        generator.setTitle("qa-desktop: start and end probabilities")
-        painter = QPainter(generator)
-        try:
-            painter.fillRect(target, pg.mkColor(self._theme.background))
-            self.plot_widget.scene().render(painter, target, source)
-        finally:
-            painter.end()
+        return export_plot(self.plot_widget, self.plot_item, self._theme.background, path)

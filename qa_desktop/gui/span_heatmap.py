@@ -1,6 +1,9 @@
 """The start×end score matrix around an answer: the decoder's search space.
 
-Rows are start positions, columns end positions, in the answer's window. A valid cell's colour
+Rows are start positions, columns end positions, over the whole of the answer's window (pan and
+zoom with the mouse; another window can be chosen). Positions are numbered as passage tokens,
+as in the plot and the inspector ("q" marks the question); zoomed in, the tokens' text labels
+the axes. A valid cell's colour
 is its score (start logit + end logit); cells the decoder never considers are drawn in flat
 greys, one per reason (end before start, longer than max_answer_len, not passage text), so the
 shape of the search space is visible. The answer's cell is outlined; hovering reads a cell out;
@@ -13,18 +16,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from qa_desktop.engine.span_decoder import END_BEFORE_START, NOT_PASSAGE, TOO_LONG, VALID
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
 from qa_desktop.gui.span_search_space import SpanSearchSpace
+from qa_desktop.gui.token_axis import TokenAxis
 
 KIND_NAMES = {VALID: "valid span", END_BEFORE_START: "end before start",
               TOO_LONG: "longer than max_answer_len", NOT_PASSAGE: "not passage text"}
-
-
-def _short_label(token: str, limit: int = 10) -> str:
-    return token if len(token) <= limit else token[: limit - 1] + "…"
 
 
 def heatmap_rgba(space: SpanSearchSpace, colormap: pg.ColorMap, masked: tuple[str, str, str]) -> np.ndarray:
@@ -46,6 +46,7 @@ def heatmap_rgba(space: SpanSearchSpace, colormap: pg.ColorMap, masked: tuple[st
 
 class SpanHeatmap(QWidget):
     spanPicked = Signal(int, int, int)  # window, start position, end position
+    windowChosen = Signal(int)  # the user asked for another window's search space
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -57,7 +58,17 @@ class SpanHeatmap(QWidget):
         self.info.setWordWrap(True)
         self.readout = QLabel(" ")
         self.readout.setObjectName("HeatmapReadout")
-        self.plot_widget = pg.PlotWidget()
+        self.outdated = QLabel()
+        self.outdated.setObjectName("HeatmapOutdated")
+        self.outdated.setWordWrap(True)
+        self.outdated.hide()
+        self.window_choice = QSpinBox()
+        self.window_choice.setPrefix("Window ")
+        self.window_choice.setToolTip("Show another window's span scores")
+        self.window_choice.setEnabled(False)
+        self.window_choice.valueChanged.connect(self._window_choice_changed)
+        self.axes = {name: TokenAxis(name, offset=0.5) for name in ("left", "bottom")}
+        self.plot_widget = pg.PlotWidget(axisItems=self.axes)
         self.plot_item = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.hideButtons()
@@ -65,8 +76,8 @@ class SpanHeatmap(QWidget):
         self.view_box.invertY(True)
         # Cells stretch to fill the tab: a square-cell matrix would leave most of it empty.
         self.view_box.setAspectLocked(False)
-        self.plot_item.setLabel("left", "start position")
-        self.plot_item.setLabel("bottom", "end position")
+        self.plot_item.setLabel("left", "start (passage token)")
+        self.plot_item.setLabel("bottom", "end (passage token)")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot_item.addItem(self.image)
         self.answer_box = QGraphicsRectItem(0, 0, 1, 1)
@@ -88,6 +99,8 @@ class SpanHeatmap(QWidget):
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
 
         self.legend = QHBoxLayout()
+        self.legend.addWidget(self.window_choice)
+        self.legend.addSpacing(10)
         self._swatches: list[QLabel] = []
         for kind in (END_BEFORE_START, TOO_LONG, NOT_PASSAGE):
             swatch = QLabel()
@@ -100,6 +113,7 @@ class SpanHeatmap(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.outdated)
         layout.addWidget(self.info)
         layout.addLayout(self.legend)
         layout.addWidget(self.plot_widget, 1)
@@ -110,24 +124,49 @@ class SpanHeatmap(QWidget):
         img = self.image.image
         return None if img is None else (int(img.shape[0]), int(img.shape[1]))
 
+    def set_window_count(self, count: int) -> None:
+        self.window_choice.blockSignals(True)
+        self.window_choice.setRange(1, max(1, count))
+        self.window_choice.setSuffix(f" of {count}")
+        self.window_choice.setEnabled(count > 1)
+        self.window_choice.blockSignals(False)
+
+    def _window_choice_changed(self, value: int) -> None:
+        if self.space is not None and value - 1 != self.space.window:
+            self.windowChosen.emit(value - 1)
+
     def show_space(self, space: SpanSearchSpace) -> None:
         self.space = space
+        self.window_choice.blockSignals(True)
+        self.window_choice.setValue(space.window + 1)
+        self.window_choice.blockSignals(False)
         self._draw()
         rows, cols = space.shape
         finite = (space.kinds == VALID) & np.isfinite(space.scores)
         valid = int(finite.sum())
+        tokens = space.passage_tokens[space.passage_tokens >= 0]
+        where = f"passage tokens {tokens[0]}–{tokens[-1]}" if tokens.size else "no passage tokens"
         self.info.setText(
-            f"Window {space.window + 1}, positions {space.lo}–{space.hi - 1}: {rows}×{cols} (start × end) "
-            f"cells, {valid} of them spans the decoder may answer with (longest {space.max_answer_len} "
-            "tokens). The outlined cell is the span the model scored"
-            + ("; the dashed one the answer widened to whole words." if space.answer_span != space.answer_cell
-               else "."))
+            f"Window {space.window + 1} ({where}): {rows}×{cols} (start × end) cells, {valid} of them spans "
+            f"the decoder may answer with (longest {space.max_answer_len} tokens). Drag to pan, wheel to zoom."
+            + ("" if space.answer_cell is None else " The outlined cell is the span the model scored"
+               + ("; the dashed one the answer widened to whole words." if space.answer_span != space.answer_cell
+                  else ".")))
         if finite.any():
             self.colorbar.setLevels((float(space.scores[finite].min()), float(space.scores[finite].max())))
-        self.view_box.autoRange(padding=0.02)
+        first, last = space.focus
+        self.view_box.setLimits(xMin=-1, xMax=cols + 1, yMin=-1, yMax=rows + 1)
+        self.view_box.setRange(xRange=(first, last), yRange=(first, last), padding=0.02)
+
+    def mark_outdated(self, note: str | None) -> None:
+        """Say above the matrix that it shows a previous question's answer (None: it is current)."""
+        self.outdated.setText(note or "")
+        self.outdated.setVisible(bool(note) and self.space is not None)
 
     def clear(self) -> None:
         self.space = None
+        self.outdated.hide()
+        self.window_choice.setEnabled(False)
         self.image.clear()
         self.answer_box.hide()
         self.widened_box.hide()
@@ -150,19 +189,17 @@ class SpanHeatmap(QWidget):
             self.widened_box.setRect(QRectF(c, r, 1, 1))
             self.widened_box.show()
         self.pick_box.hide()
-        ticks_major, ticks_minor = [], []
-        for i, token in enumerate(space.labels):
-            tick = (i + 0.5, f"{space.lo + i} {_short_label(token)}")
-            (ticks_major if i % 5 == 0 else ticks_minor).append(tick)
-        for name in ("left", "bottom"):
-            self.plot_item.getAxis(name).setTicks([ticks_major, ticks_minor])
+        if space.answer_cell is None:
+            self.answer_box.hide()
+        for axis in self.axes.values():
+            axis.set_labels(lambda i: space.labels[i], space.shape[0], space.position_name)
 
     def describe(self, row: int, col: int) -> str:
         space = self.space
         kind = int(space.kinds[row, col])
         score = space.scores[row, col]
         s_tok, e_tok = space.labels[row], space.labels[col]
-        text = (f"start {space.lo + row} “{s_tok}” → end {space.lo + col} “{e_tok}”: "
+        text = (f"start {space.position_name(row)} “{s_tok}” → end {space.position_name(col)} “{e_tok}”: "
                 f"{KIND_NAMES[kind]}")
         if np.isfinite(score):
             text += f", score {score:.2f}"
@@ -213,4 +250,6 @@ class SpanHeatmap(QWidget):
         for swatch, colour in zip(self._swatches, theme.masked):
             swatch.setStyleSheet(f"background: {colour}; border: 1px solid {theme.muted};")
         self.info.setStyleSheet(f"QLabel {{ color: {theme.muted}; }}")
+        self.outdated.setStyleSheet(f"QLabel {{ color: {theme.warning_fg}; background: {theme.warning_bg}; "
+                                    "padding: 3px 8px; }")
         self._draw()

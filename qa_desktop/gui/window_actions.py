@@ -16,7 +16,7 @@ from qa_desktop.gui.model_selector import ModelSelector
 class ActionSpec:
     name: str  # the window attribute that holds the QAction
     text: str
-    slot: str  # the window method it triggers
+    slot: str  # the window method it triggers ("explanations.why_this_answer": a method of window.explanations)
     shortcut: QKeySequence.StandardKey | None = None
 
 
@@ -33,6 +33,8 @@ MENUS = (
         ActionSpec("export_tokens_action", "Export &token probabilities (CSV)…", "choose_export_tokens"),
         ActionSpec("export_plot_action", "Export the &plot (PNG/SVG)…", "choose_export_plot"),
         SEPARATOR,
+        ActionSpec("library_action", "&Library…", "library.show"),
+        SEPARATOR,
         ActionSpec("quit_action", "&Quit", "close", QKeySequence.StandardKey.Quit),
     )),
     ("&Model", (
@@ -41,7 +43,13 @@ MENUS = (
         RECENT_MODELS,
         DEVICES,
     )),
+    ("&Explain", (
+        ActionSpec("explain_head_action", "&qa_outputs of the answer", "explanations.show_head"),
+        ActionSpec("why_action", "&Why this answer?", "explanations.why_this_answer"),
+    )),
     ("&Help", (
+        ActionSpec("examples_action", "&Try an example", "first_run.show_examples"),
+        ActionSpec("guide_action", "&What the tabs show", "first_run.show_guide"),
         ActionSpec("about_action", "&About qa-desktop", "show_about"),
     )),
 )
@@ -49,11 +57,19 @@ TOOLBAR = ("open_action", SEPARATOR, "model selector", "open_model_action", "imp
 EXPORT_ACTIONS = ("export_answers_action", "export_tokens_action", "export_plot_action")
 
 
+def _method(window: QMainWindow, slot: str):
+    """`slot` of the window, or of one of its parts for a dotted name (looked up when triggered)."""
+    target = window
+    for name in slot.split("."):
+        target = getattr(target, name)
+    return target
+
+
 def _action(window: QMainWindow, spec: ActionSpec) -> QAction:
     action = QAction(spec.text, window)
     if spec.shortcut is not None:
         action.setShortcut(spec.shortcut)
-    action.triggered.connect(lambda _checked=False, slot=spec.slot: getattr(window, slot)())
+    action.triggered.connect(lambda _checked=False, slot=spec.slot: _method(window, slot)())
     setattr(window, spec.name, action)
     return action
 

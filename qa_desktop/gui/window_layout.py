@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton, QS
 
 from qa_desktop.gui.answer_panel import AnswerPanel
 from qa_desktop.gui.app_settings import AppSettings
+from qa_desktop.gui.example_offer import ExampleOffer
 from qa_desktop.gui.inspector_panel import InspectorPanel
 from qa_desktop.gui.message_banner import MessageBanner
 from qa_desktop.gui.operation_progress import OperationProgress
@@ -47,9 +48,10 @@ def build_widgets(window: QMainWindow, settings: AppSettings) -> None:
     w.passage_info.setObjectName("PassageInfo")
     w.open_button = QPushButton("Open…")
     w.open_button.setToolTip("Open a .txt, .md or .pdf file (Ctrl+O), or drop one on the window")
+    w.examples = ExampleOffer(w.passage)  # shown while the passage is empty
     passage_box = _column(
         (_row((QLabel("<b>Passage</b>"), 0), (w.passage_info, 1), (w.open_button, 0)), 0),
-        (w.passage, 1))
+        (w.examples, 0), (w.passage, 1))
 
     w.question = QuestionField()
     w.ask_button = QPushButton("Ask")
@@ -78,8 +80,11 @@ def build_widgets(window: QMainWindow, settings: AppSettings) -> None:
     w.main_split = QSplitter(Qt.Orientation.Vertical)
     w.main_split.addWidget(w.top_split)
     w.main_split.addWidget(w.tabs)
-    w.main_split.setStretchFactor(0, 1)
-    w.main_split.setStretchFactor(1, 1)
+    # The passage and the answers get most of the height; the tabs below are for looking inside.
+    w.main_split.setStretchFactor(0, 3)
+    w.main_split.setStretchFactor(1, 2)
+    w.main_split.setSizes([560, 320])
+    w.main_split.setChildrenCollapsible(False)
 
     central = QWidget()
     layout = QVBoxLayout(central)

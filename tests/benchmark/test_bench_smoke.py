@@ -33,7 +33,8 @@ def _positive(value, where: str) -> None:
 def test_quick_bench_json(tiny_bert_model, tiny_bert_checkpoint, tmp_path, capsys):
     data = _squad_file(tmp_path / "sample.json")
     code = cli.main(["bench", "--quick", "--model", str(tiny_bert_model), "--reference",
-                     str(tiny_bert_checkpoint), "--threads", "1", "--data", str(data), "--json"])
+                     str(tiny_bert_checkpoint), "--threads", "1", "--data", str(data), "--json",
+                     "--no-optimum"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     report = json.loads(captured.out)
@@ -104,3 +105,22 @@ def test_quick_bench_json(tiny_bert_model, tiny_bert_checkpoint, tmp_path, capsy
     for row in ("short passage", "long document", "RSS after model load", "model GFLOP/s",
                 "start-up", "answers vs pipeline fp32", "targets met"):
         assert row in text, row
+
+
+def test_bench_says_what_is_missing_when_optimum_is_not_installed(tiny_bert_model, tiny_bert_checkpoint,
+                                                                  tmp_path, capsys):
+    import subprocess
+    import sys
+
+    # A python without any site packages: Optimum (and everything else) cannot be imported.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    bare = tmp_path / "bare" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    code = cli.main(["bench", "--quick", "--model", str(tiny_bert_model), "--reference",
+                     str(tiny_bert_checkpoint), "--threads", "1", "--skip",
+                     "long,memory,efficiency,startup,agreement", "--peer-python", str(bare)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err  # a missing optional peer is not an error
+    assert "Optimum peers not measured" in captured.err
+    assert "cannot import optimum.onnxruntime" in captured.err and ".[bench]" in captured.err
+    assert "Optimum peers: not measured" in captured.out
+    assert "optimum" not in " ".join(line for line in captured.out.splitlines() if "targets met" in line)

@@ -41,3 +41,47 @@ def test_empty_and_blank_files_are_refused(tmp_path):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(InputError, match=f"{name} is empty"):
             read_document(tmp_path / name)
+
+
+PDF_LINES = (
+    "The Forth Bridge is a cantilever railway bridge across the Firth of",
+    "Forth in the east of Scotland. Construction began in 1882 and the bridge",
+    "was opened on 4 March 1890 by the Prince of Wales, the future King Ed-",
+    "ward VII.",
+    "",
+    "The bridge was designed by the English engineers Sir John Fowler and",
+    "Sir Benjamin Baker. About 4,600 workers built it.",
+)
+
+
+def write_pdf(path, lines) -> None:
+    from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    painter = QPainter(writer)
+    for row, line in enumerate(lines):
+        painter.drawText(200, 300 + 250 * row, line)
+    painter.end()
+
+
+def test_pdf_text_reads_as_prose(tmp_path, qapp):
+    path = tmp_path / "bridge.pdf"
+    write_pdf(path, PDF_LINES)
+    text = read_document(path).text
+    paragraphs = text.split("\n\n")
+    assert len(paragraphs) == 2 and "\n" not in paragraphs[0] and "\n" not in paragraphs[1]
+    assert "across the Firth of Forth in the east" in text  # hard line breaks joined
+    assert "the future King Edward VII." in text  # a hyphenated line end made whole
+    assert paragraphs[1].startswith("The bridge was designed")  # the paragraph break kept
+
+
+@pytest.mark.parametrize("page, expected", [
+    ("a line that goes on\nand on.\n• one\n• two", "a line that goes on and on.\n\n• one\n\n• two"),
+    ("東京は日本の\n首都である。", "東京は日本の首都である。"),
+    ("well-\nKnown names", "well- Known names"),  # not a hyphenated word: the capital stays apart
+])
+def test_reflow_rules(page, expected):
+    from qa_desktop.engine.document_reader import reflow_pdf_page
+
+    assert reflow_pdf_page(page) == expected

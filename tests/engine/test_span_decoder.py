@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa_desktop.engine.results import Window
-from qa_desktop.engine.span_decoder import NOT_PASSAGE, TOO_LONG, END_BEFORE_START, VALID, SpanDecoder
+from qa_desktop.engine.span_decoder import (NOT_PASSAGE, TOO_LONG, END_BEFORE_START, VALID, SpanDecoder,
+                                            fold_overlapping, trimmed)
 from qa_desktop.engine.windowed_features import TokenizedPassage
 
 PREFIX, MIDDLE = 1, 1  # [CLS] q [SEP] passage [SEP]
@@ -85,7 +86,9 @@ def test_matches_brute_force_top_k(n_tokens, capacity, stride, max_len, k, zero_
     passage = make_passage(n_tokens, zero_width)
     windows = make_windows(n_tokens, capacity, min(stride, capacity - 1))
     start, end = random_logits(windows, np.random.default_rng(seed))
-    decoded = SpanDecoder(max_answer_len=max_len, top_k=k).decode(passage, windows, start, end)
+    decoded = SpanDecoder(max_answer_len=max_len, top_k=k, fold_overlapping=False,
+                          trim_punctuation=False).decode(
+        passage, windows, start, end)
     expected, n_valid = brute_force(passage, windows, start, end, max_len, k)
 
     # Exactly k distinct spans whenever k valid ones exist, in global score order.
@@ -134,7 +137,7 @@ def test_probabilities_with_null_form_one_distribution():
     passage = make_passage(8)
     windows = make_windows(8, 20, 5)
     start, end = random_logits(windows, np.random.default_rng(2))
-    decoder = SpanDecoder(max_answer_len=30, top_k=100, temperature=1.7)
+    decoder = SpanDecoder(max_answer_len=30, top_k=100, temperature=1.7, fold_overlapping=False)
     decoded = decoder.decode(passage, windows, start, end)
     total = sum(a.probability for a in decoded.candidates) + decoded.no_answer_probability
     assert abs(total - 1.0) < 1e-6  # every valid span is a candidate here
@@ -168,7 +171,7 @@ def test_spans_inside_a_word_widen_to_the_word_except_in_scripts_without_spaces(
     p0 = window.context_offset
     start[0, p0 + 1], end[0, p0 + 1] = 5.0, 5.0  # "spec" alone: widened to "spectroscopy"
     start[0, p0 + 4], end[0, p0 + 5] = 4.0, 4.0  # "마크업 언어": Hangul, kept as the model said
-    decoded = SpanDecoder(top_k=3).decode(passage, [window], start, end)
+    decoded = SpanDecoder(top_k=3, fold_overlapping=False).decode(passage, [window], start, end)
     texts = [a.text for a in decoded.candidates]
     assert texts[0] == "spectroscopy" and "마크업 언어" in texts
     assert not any(t.endswith("언어와") for t in texts)
@@ -178,3 +181,96 @@ def test_spans_inside_a_word_widen_to_the_word_except_in_scripts_without_spaces(
     assert decoded.candidates[0].start_prob == pytest.approx(decoded.tokens[1].start_prob)
     plain = SpanDecoder(top_k=1, align_to_words=False).decode(passage, [window], start, end)
     assert plain.candidates[0].text == "spec"
+
+
+def brute_force_groups(passage, windows, start, end, max_len, k):
+    """Every distinct span ranked, then each folded into the first better one it overlaps."""
+    ranked, _ = brute_force(passage, windows, start, end, max_len, 10**6)
+    groups = []
+    for (c0, c1), score in ranked:
+        for group in groups:
+            h0, h1 = group[0][0]
+            if c0 < h1 and h0 < c1:
+                group.append(((c0, c1), score))
+                break
+        else:
+            groups.append([((c0, c1), score)])
+    return groups[:k]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_tokens=st.integers(1, 90), capacity=st.integers(4, 40), stride=st.integers(0, 30),
+    max_len=st.integers(1, 12), k=st.integers(1, 8), seed=st.integers(0, 2**31),
+)
+def test_overlapping_spans_fold_into_the_better_one(n_tokens, capacity, stride, max_len, k, seed):
+    passage = make_passage(n_tokens)
+    windows = make_windows(n_tokens, capacity, min(stride, capacity - 1))
+    start, end = random_logits(windows, np.random.default_rng(seed))
+    decoded = SpanDecoder(max_answer_len=max_len, top_k=k).decode(passage, windows, start, end)
+    expected = brute_force_groups(passage, windows, start, end, max_len, k)
+    assert [(a.start, a.end) for a in decoded.candidates] == [g[0][0] for g in expected]
+    # k different answers: no two overlap; every variant overlaps its answer and ranks below it.
+    for i, a in enumerate(decoded.candidates):
+        for b in decoded.candidates[i + 1:]:
+            assert a.end <= b.start or b.end <= a.start
+        for v in a.variants:
+            assert v.start < a.end and a.start < v.end and v.score <= a.score
+    # One order, one number: ranked by probability, which grows with the score.
+    probabilities = [a.probability for a in decoded.candidates]
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_probability_follows_the_score_across_windows():
+    """A span read from a window where it has little context keeps its own score; its
+    probability is that score's, so the list can never show a lower number above a higher."""
+    passage = make_passage(60)
+    windows = make_windows(60, 20, 10)
+    for seed in range(20):
+        start, end = random_logits(windows, np.random.default_rng(seed))
+        decoded = SpanDecoder(top_k=10, temperature=1.3, fold_overlapping=False).decode(passage, windows, start, end)
+        scores = [a.score for a in decoded.candidates]
+        probabilities = [a.probability for a in decoded.candidates]
+        assert scores == sorted(scores, reverse=True)
+        assert probabilities == sorted(probabilities, reverse=True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Thomas Reyburn,", "Thomas Reyburn"),
+    ("“Forth Bridge Red”", "“Forth Bridge Red”"),
+    ("(1841–1910)", "(1841–1910)"),
+    ("Edward VII (1841–1910).", "Edward VII (1841–1910)"),
+    ("the U.S.", "the U.S."),
+    ("Sir John Fowler.", "Sir John Fowler"),
+    ("), 1890", "1890"),
+    ("마크업 언어와,", "마크업 언어와"),
+    (",;", ""),
+])
+def test_punctuation_around_an_answer_is_trimmed(text, expected):
+    start, end = trimmed(text, 0, len(text))
+    assert text[start:end] == expected
+
+
+def test_trimmed_answers_keep_text_equal_to_the_passage_slice():
+    text = "designed by Thomas Reyburn, a Scot"
+    words = text.split(" ")
+    offsets, at = [], 0
+    for w in words:
+        offsets.append([at, at + len(w)])
+        at += len(w) + 1
+    passage = TokenizedPassage(text=text, ids=np.arange(len(words)) + 10, tokens=tuple(words),
+                               offsets=np.array(offsets), word_ids=tuple(range(len(words))))
+    (window,) = make_windows(len(words), 20, 5)
+    start = np.full((1, window.seq_len), -10.0, np.float32)
+    end = np.full((1, window.seq_len), -10.0, np.float32)
+    p0 = window.context_offset
+    start[0, p0 + 2], end[0, p0 + 3] = 6.0, 6.0  # "Thomas Reyburn,"
+    best = SpanDecoder(top_k=1).decode(passage, [window], start, end).candidates[0]
+    assert best.text == "Thomas Reyburn" == text[best.start:best.end]
+    assert (best.start_token, best.end_token) == (2, 3)
+
+
+def test_fold_overlapping_keeps_order_and_groups():
+    spans = [(5.0, 0, 0, 10, 20), (4.0, 0, 0, 12, 20), (3.0, 0, 0, 30, 40), (2.0, 0, 0, 0, 11)]
+    groups = fold_overlapping(spans)
+    assert [[s[0] for s in g] for g in groups] == [[5.0, 4.0, 2.0], [3.0]]

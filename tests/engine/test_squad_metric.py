@@ -66,3 +66,28 @@ def test_eval_cli_scores_predictions_and_writes_the_official_file(tiny_bert_mode
     assert report["exact_match"] == pytest.approx(100 * sum(em) / 2)
     assert report["total"] == 2 and report["HasAns_total"] == 1 and report["NoAns_total"] == 1
     assert report["f1_unit"] == "words"
+
+
+def test_eval_goes_on_past_a_question_the_model_cannot_read(tiny_bert_model, tmp_path, capsys):
+    """A long question is read (with a warning); one the model cannot read at all (here an
+    empty one) is scored as unanswered and counted, and the run goes on to the next."""
+    from qa_desktop.cli import main
+
+    context = "Ada Lovelace wrote the first program."
+    data = {"version": "v1.1", "data": [{"title": "t", "paragraphs": [{"context": context, "qas": [
+        {"id": "long", "question": "who " * 300 + "wrote it?", "answers": [{"text": "Ada", "answer_start": 0}]},
+        {"id": "empty", "question": "   ", "answers": [{"text": "Ada", "answer_start": 0}]},
+        {"id": "q3", "question": "Who wrote it?", "answers": [{"text": "Ada Lovelace", "answer_start": 0}]},
+    ]}]}]}
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    out = tmp_path / "pred.json"
+    assert main(["eval", "--model", str(tiny_bert_model), "--data", str(path), "--predictions", str(out),
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    predictions = json.loads(out.read_text())
+    assert set(predictions) == {"long", "empty", "q3"} and predictions["empty"] == ""
+    assert report["total"] == 3 and report["unreadable"] == 1
+    assert "empty" in report["unreadable_reason"]
+    assert main(["eval", "--model", str(tiny_bert_model), "--data", str(path)]) == 0
+    assert "1 question(s) the model could not read" in capsys.readouterr().out

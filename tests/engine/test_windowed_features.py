@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa_desktop.engine.errors import InputError
 from qa_desktop.engine.model_directory import ModelDirectory
 from qa_desktop.engine.question_answerer import QuestionAnswerer
 from qa_desktop.engine.windowed_features import WindowedFeatures
@@ -70,10 +69,31 @@ def test_short_passages_are_not_padded(tiny_bert_model):
     assert window.seq_len < 20
 
 
-def test_question_longer_than_allowed_is_refused(tiny_bert_model):
-    f = features(tiny_bert_model, max_question_len=64)
-    with pytest.raises(InputError, match="question is .* tokens long"):
-        f.build("why " * 500, f.tokenize_passage("A passage."))
+def test_a_long_question_is_read_whole_while_half_the_window_stays_passage(tiny_bert_model):
+    f = features(tiny_bert_model, max_seq_len=384, max_question_len=64)
+    per_word = len(f.fit_question("why").ids)
+    question = "why " * (100 // per_word)
+    fitted = f.fit_question(question)
+    n = fitted.length
+    assert 64 < n <= f.question_room and len(fitted.ids) == n
+    assert f"{n} tokens long" in fitted.note and "read whole" in fitted.note
+    (window,) = f.build(question, f.tokenize_passage("A passage."))
+    assert window.sequence_ids.count(0) == n
+    assert f.fit_question("why is it").note is None
+
+
+def test_a_question_longer_than_the_room_keeps_its_opening_and_end(tiny_bert_model):
+    f = features(tiny_bert_model, max_seq_len=384, max_question_len=64)
+    room = f.question_room
+    assert 64 < room <= 384 // 2
+    words = [f"w{i}" for i in range(400)]
+    fitted = f.fit_question(" ".join(["when"] + words + ["opened"]))
+    assert len(fitted.ids) == room and fitted.length > room
+    assert fitted.tokens[0] == f.fit_question("when").tokens[0]
+    assert fitted.tokens[-1] == f.fit_question("opened").tokens[-1]
+    assert "left out" in fitted.note
+    windows = f.build(" ".join(["when"] + words + ["opened"]), f.tokenize_passage("A passage. " * 200))
+    assert all(w.seq_len <= 384 and w.sequence_ids.count(0) == room for w in windows)
 
 
 def peaked_reader(answerer, passage_text, target_start, target_end):

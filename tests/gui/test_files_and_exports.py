@@ -190,3 +190,27 @@ def test_nothing_to_export_before_asking(make_window, tmp_path):
     assert not window.export_answers_action.isEnabled()
     assert window.export_answers(tmp_path / "a.json") is None
     assert window.banner.text == "Nothing to export yet: ask a question first."
+
+
+def test_a_pdf_opens_as_prose_and_highlights_land_on_its_characters(qtbot, make_window, tmp_path):
+    lines = ("The Forth Bridge is a cantilever railway bridge across the Firth of",
+             "Forth in Scotland. It was opened on 4 March 1890 by the Prince of Wales, the",
+             "future King Ed-", "ward VII, after seven years of work.")
+    path = tmp_path / "bridge.pdf"
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    painter = QPainter(writer)
+    for row, line in enumerate(lines):
+        painter.drawText(200, 300 + 250 * row, line)
+    painter.end()
+    window = make_window()
+    with qtbot.waitSignal(window.passageOpened, timeout=10_000) as opened:
+        window.open_file(path)
+    text = opened.args[0].text
+    assert window.passage.toPlainText() == text and "King Edward VII" in text
+    answer = ask(qtbot, window, "Who opened the bridge?")
+    best = answer.prediction.best
+    assert window.passage.highlighted_text("answer") == text[best.start:best.end] == best.text
+    start = text.index("Edward VII")
+    window.passage.set_highlight("token", (start, start + len("Edward VII")))
+    assert window.passage.highlighted_text("token") == "Edward VII"

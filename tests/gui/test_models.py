@@ -10,7 +10,7 @@ from qa_desktop.gui.app_settings import AppSettings
 from qa_desktop.gui.failure_words import NO_MODEL_MESSAGE
 from qa_desktop.gui.model_import import ModelImportRequest, suggested_name, validate
 
-from gui.window_driver import ask, ask_expecting_failure
+from gui.window_driver import ask
 
 PASSAGE = "Ada Lovelace wrote the first program for the analytical engine in 1843."
 KOREAN = "위키는 간단한 마크업 언어와 웹 브라우저를 이용한다. 위키는 누구나 편집할 수 있다."
@@ -49,13 +49,33 @@ def test_the_model_choices_are_offered(make_window, tiny_bert_model):
     assert [a.text() for a in window.recent_menu.actions()] == [str(tiny_bert_model)]
 
 
-def test_choosing_english_without_a_bundled_model_says_so(qtbot, make_window, no_bundled_models):
+def test_choosing_english_without_a_bundled_model_says_so_and_keeps_the_model(
+        qtbot, make_window, no_bundled_models, tiny_bert_model):
     window = make_window()
     with qtbot.waitSignal(window.modelFailed, timeout=10_000) as failed:
         window.choose_model("english")
     assert failed.args[0] == NO_MODEL_MESSAGE
-    assert window.runtime_status.model.text() == "No model loaded"
-    assert ask_expecting_failure(qtbot, window, "Who?", PASSAGE) == NO_MODEL_MESSAGE
+    assert NO_MODEL_MESSAGE in window.banner.text and "Still using" in window.banner.text
+    assert window.session.model_spec == str(tiny_bert_model)
+    assert window.runtime_status.model.text() == f"Model: {tiny_bert_model.name}"
+    ask(qtbot, window, "Who?", PASSAGE)
+
+
+def test_a_folder_that_is_not_a_model_never_becomes_the_model(qtbot, make_window, tiny_bert_model, tmp_path):
+    window = make_window()
+    not_a_model = tmp_path / "holiday photos"
+    not_a_model.mkdir()
+    (not_a_model / "beach.txt").write_text("sand")
+    with qtbot.waitSignal(window.modelFailed, timeout=10_000):
+        window.open_model_directory(not_a_model)
+    assert window.session.model_spec == str(tiny_bert_model)
+    assert window.model_selector.current_spec() == str(tiny_bert_model)
+    specs = [window.model_selector.itemData(i) for i in range(window.model_selector.count())]
+    assert str(not_a_model) not in specs
+    assert str(not_a_model) not in AppSettings().recent_models
+    assert str(not_a_model) not in [a.text() for a in window.recent_menu.actions()]
+    assert window.model_info is not None and window.model_info.name == tiny_bert_model.name
+    assert ask(qtbot, window, "Who wrote it?", PASSAGE).model.name == tiny_bert_model.name
 
 
 def test_auto_picks_the_multilingual_model_for_korean_and_says_which_answered(
