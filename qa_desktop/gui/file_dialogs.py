@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFileDialog
 from qa_desktop.engine.errors import QaDesktopError
 from qa_desktop.gui.background_operation import BackgroundOperation
 from qa_desktop.gui.model_import_dialog import ModelImportDialog
-from qa_desktop.gui.prediction_export import write_answers, write_token_probabilities
 from qa_desktop.gui.window_actions import EXPORT_ACTIONS
 from qa_desktop.gui.window_operations import OPEN_FILTER
 
@@ -84,11 +83,15 @@ class FileDialogs:
                 .failure(lambda exc: self.show_failure(exc, f"Exporting {what}")).run_in_background())
 
     def export_answers(self, path: str | Path) -> BackgroundOperation | None:
+        from qa_desktop.gui.prediction_export import write_answers  # numpy: not before the first paint
+
         prediction = self.answer.prediction if self.answer else None
         explanations = self.explanations.to_json()  # what the Inspector computed, if anything
         return self._export("the answers", lambda ctx: write_answers(prediction, path, explanations))
 
     def export_tokens(self, path: str | Path) -> BackgroundOperation | None:
+        from qa_desktop.gui.prediction_export import write_token_probabilities
+
         prediction = self.answer.prediction if self.answer else None
         return self._export("the token probabilities",
                             lambda ctx: write_token_probabilities(prediction, path, ctx.cancelled))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa_desktop.engine.results import Answer, Prediction, RuntimeInfo
-from qa_desktop.gui.utf16_offsets import Utf16Offsets
-from qa_desktop.gui.word_groups import WordArrays
+if TYPE_CHECKING:  # numpy, imported where an answer is built: not before the window's first paint
+    from qa_desktop.engine.results import Answer, Prediction, RuntimeInfo
+    from qa_desktop.gui.utf16_offsets import Utf16Offsets
+    from qa_desktop.gui.word_groups import WordArrays
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class PreparedAnswer:
 
     @classmethod
     def build(cls, prediction: Prediction, model: ModelInfo) -> "PreparedAnswer":
+        from qa_desktop.gui.utf16_offsets import Utf16Offsets
+        from qa_desktop.gui.word_groups import WordArrays
+
         offsets = Utf16Offsets(prediction.passage)
         return cls(prediction=prediction, model=model, offsets=offsets,
                    words=WordArrays.group(prediction.tokens, prediction.passage, offsets))

@@ -1,8 +1,16 @@
 """Where the window's widgets go (as a Designer form's setupUi would): passage beside question
 and answers on top, the plot, heatmap and inspector tabs below, progress and model status in
-the status bar. Layout only: the window wires the widgets to each other."""
+the status bar. Layout only: the window wires the widgets to each other.
+
+In two steps, so the window paints before the heavy part is imported: `build_widgets` lays out
+everything a user reads and types into first, with a "Loading…" page in each lower tab;
+`build_views` (after the first paint) makes the plot, heatmap and inspector, whose modules
+import pyqtgraph and numpy (most of the start-up time), and puts them in those tabs."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QTabWidget,
@@ -11,14 +19,27 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton, QS
 from qa_desktop.gui.answer_panel import AnswerPanel
 from qa_desktop.gui.app_settings import AppSettings
 from qa_desktop.gui.example_offer import ExampleOffer
-from qa_desktop.gui.inspector_panel import InspectorPanel
 from qa_desktop.gui.message_banner import MessageBanner
 from qa_desktop.gui.operation_progress import OperationProgress
 from qa_desktop.gui.passage_editor import PassageEditor
-from qa_desktop.gui.probability_plot import ProbabilityPlot
 from qa_desktop.gui.question_field import QuestionField
 from qa_desktop.gui.runtime_status import RuntimeStatus
-from qa_desktop.gui.span_heatmap import SpanHeatmap
+
+if TYPE_CHECKING:
+    from qa_desktop.gui.inspector_panel import InspectorPanel
+    from qa_desktop.gui.probability_plot import ProbabilityPlot
+    from qa_desktop.gui.span_heatmap import SpanHeatmap
+
+TAB_TITLES = ("Start/end probabilities", "Span scores", "Inspector")
+LOADING_TEXT = "Loading…"
+
+
+@dataclass(frozen=True)
+class LowerViews:
+    """The lower tabs' widgets, made by build_views."""
+    plot: ProbabilityPlot
+    heatmap: SpanHeatmap
+    inspector: InspectorPanel
 
 
 def _column(*rows) -> QWidget:
@@ -69,13 +90,11 @@ def build_widgets(window: QMainWindow, settings: AppSettings) -> None:
     w.top_split.setStretchFactor(0, 3)
     w.top_split.setStretchFactor(1, 2)
 
-    w.plot = ProbabilityPlot(log_scale=settings.plot_log_scale, word_view=settings.plot_word_view)
-    w.heatmap = SpanHeatmap()
-    w.inspector = InspectorPanel()
     w.tabs = QTabWidget()
-    w.tabs.addTab(w.plot, "Start/end probabilities")
-    w.tabs.addTab(w.heatmap, "Span scores")
-    w.tabs.addTab(w.inspector, "Inspector")
+    for title in TAB_TITLES:
+        loading = QLabel(LOADING_TEXT)
+        loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        w.tabs.addTab(loading, title)
 
     w.main_split = QSplitter(Qt.Orientation.Vertical)
     w.main_split.addWidget(w.top_split)
@@ -97,3 +116,21 @@ def build_widgets(window: QMainWindow, settings: AppSettings) -> None:
     w.runtime_status = RuntimeStatus()
     w.statusBar().addWidget(w.progress)
     w.statusBar().addPermanentWidget(w.runtime_status)
+
+
+def build_views(tabs: QTabWidget, settings: AppSettings) -> LowerViews:
+    """The plot, heatmap and inspector, in place of the "Loading…" pages (the tab shown stays)."""
+    from qa_desktop.gui.inspector_panel import InspectorPanel
+    from qa_desktop.gui.probability_plot import ProbabilityPlot
+    from qa_desktop.gui.span_heatmap import SpanHeatmap
+
+    views = LowerViews(ProbabilityPlot(log_scale=settings.plot_log_scale, word_view=settings.plot_word_view),
+                       SpanHeatmap(), InspectorPanel())
+    current = tabs.currentIndex()
+    for index, (widget, title) in enumerate(zip((views.plot, views.heatmap, views.inspector), TAB_TITLES)):
+        loading = tabs.widget(index)
+        tabs.removeTab(index)
+        tabs.insertTab(index, widget, title)
+        loading.deleteLater()
+    tabs.setCurrentIndex(current)
+    return views

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa_desktop.engine import model_store
 from qa_desktop.engine.document_reader import Document, read_document
-from qa_desktop.engine.span_loss import SpanLoss, gold_token_span, span_loss
 from qa_desktop.gui.background_operation import BackgroundOperation, OperationContext
 from qa_desktop.gui.draft_autosave import DraftAutosave
-from qa_desktop.gui.loaded_models import LoadedModels
 from qa_desktop.gui.model_import import ModelImportRequest, import_checkpoint
 from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
+
+if TYPE_CHECKING:  # both import numpy (and the engine's tokenizer): not before the window's first paint
+    from qa_desktop.engine.span_loss import SpanLoss
+    from qa_desktop.gui.loaded_models import LoadedModels
 
 OPEN_FILTER = "Passages (*.txt *.md *.markdown *.text *.rst *.pdf);;Text (*.txt *.md);;PDF (*.pdf);;All files (*)"
 
@@ -83,6 +86,8 @@ class GoldSpan:
 def gold_span(answer: PreparedAnswer, selection: tuple[int, int]) -> GoldSpan:
     """The loss of the true answer selected at Qt positions `selection` (milliseconds: runs on
     the GUI thread). InputError says what is wrong with the selection."""
+    from qa_desktop.engine.span_loss import gold_token_span, span_loss
+
     prediction, offsets = answer.prediction, answer.offsets
     start, end = offsets.to_python(selection[0]), offsets.to_python(selection[1])
     first, last = gold_token_span(prediction.tokens, start, end)

@@ -1,0 +1,104 @@
+"""Start-up shows a light window first (issue 11, point 11): the window paints before pyqtgraph,
+ONNX Runtime and numpy are imported; the plot, heatmap and inspector and the model follow, and a
+question asked before they are ready is answered once the model has loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from PySide6.QtWidgets import QLabel
+
+from qa_desktop.gui.main_window import MainWindow
+from qa_desktop.gui.window_layout import LOADING_TEXT, TAB_TITLES
+
+from gui.window_driver import ANSWER_TIMEOUT_MS, ask
+
+HEAVY = ("pyqtgraph", "onnxruntime", "numpy")
+
+# Runs `qa-desktop --model M` (run_gui) in a fresh interpreter and notes which heavy modules are
+# loaded at the first paint of any part of the main window, then again once the window has its
+# model and its plot, heatmap and inspector tabs.
+LAUNCH = r"""
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from qa_desktop.gui import app as gui_app
+
+HEAVY = %(heavy)r
+seen = {}
+
+def heavy_loaded():
+    return [name for name in HEAVY if name in sys.modules]
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if (event.type() == QEvent.Type.Paint and "first_paint" not in seen and obj.isWidgetType()
+                and obj.window().objectName() == "MainWindow"):
+            seen["first_paint"] = heavy_loaded()
+            seen["tabs_at_first_paint"] = [type(obj.window().tabs.widget(i)).__name__ for i in range(3)]
+        return False
+
+qapp = gui_app.application()
+watch = FirstPaint()
+qapp.installEventFilter(watch)
+
+def poll():
+    for window in qapp.topLevelWidgets():
+        tabs = getattr(window, "tabs", None)
+        if window.objectName() == "MainWindow" and window.model_info is not None and tabs is not None:
+            names = [type(tabs.widget(i)).__name__ for i in range(tabs.count())]
+            if "QLabel" not in names:
+                seen["ready"] = heavy_loaded()
+                seen["tabs_when_ready"] = names
+                window.close()
+                return
+    QTimer.singleShot(20, poll)
+
+QTimer.singleShot(0, poll)
+QTimer.singleShot(%(timeout_ms)d, qapp.quit)
+seen["exit_code"] = gui_app.run_gui(model=sys.argv[1])
+print("LIGHT_START " + json.dumps(seen))
+"""
+
+
+def test_the_window_paints_before_pyqtgraph_onnxruntime_and_numpy_are_imported(tiny_bert_model, tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QA_DESKTOP_DATA_DIR=str(tmp_path / "data"))
+    script = LAUNCH % {"heavy": HEAVY, "timeout_ms": ANSWER_TIMEOUT_MS}
+    done = subprocess.run([sys.executable, "-c", script, str(tiny_bert_model)], env=env, capture_output=True,
+                          text=True, timeout=ANSWER_TIMEOUT_MS / 1000 + 60)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("LIGHT_START ")]
+    assert lines, f"no report (exit code {done.returncode}): {done.stderr[-2000:]}"
+    seen = json.loads(lines[-1][len("LIGHT_START "):])
+    assert seen["first_paint"] == [], seen
+    assert seen["tabs_at_first_paint"] == ["QLabel"] * 3, seen  # the "Loading…" pages
+    assert seen.get("ready") is not None, f"the window never got its model and views: {seen} {done.stderr[-2000:]}"
+    assert set(seen["ready"]) == set(HEAVY), seen
+    assert seen["tabs_when_ready"] == ["ProbabilityPlot", "SpanHeatmap", "InspectorPanel"], seen
+    assert seen["exit_code"] == 0
+
+
+def test_the_lower_tabs_say_loading_until_the_first_paint_then_hold_the_views(qtbot, tiny_bert_model):
+    window = MainWindow(model=str(tiny_bert_model))
+    qtbot.addWidget(window)
+    pages = [window.tabs.widget(i) for i in range(window.tabs.count())]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == list(TAB_TITLES)
+    assert all(isinstance(page, QLabel) and page.text() == LOADING_TEXT for page in pages)
+    with qtbot.waitSignal(window.modelLoaded, timeout=ANSWER_TIMEOUT_MS):
+        window.show()
+    assert [window.tabs.widget(i) for i in range(3)] == [window.plot, window.heatmap, window.inspector]
+    assert window.tabs.count() == 3
+
+
+def test_a_question_asked_before_the_model_and_views_are_ready_is_answered(qtbot, tiny_bert_model):
+    window = MainWindow(model=str(tiny_bert_model))
+    qtbot.addWidget(window)
+    window.show()
+    # Straight after show, before the event loop has painted or loaded anything.
+    answer = ask(qtbot, window, "Who wrote the first program?",
+                 "Ada Lovelace wrote the first program for the analytical engine.")
+    assert answer.prediction.question == "Who wrote the first program?"
+    assert window.model_info is not None
+    assert window.tabs.widget(0) is window.plot and window.plot.isEnabled()
+    assert not window.busy
