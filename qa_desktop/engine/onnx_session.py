@@ -69,9 +69,12 @@ def create_session(model_path: Path, device: str = "auto", threads: int | None =
             reason = f"The CUDA provider failed to start ({_one_line(exc)}); running on the CPU."
             session = None
     if session is None:
+        from qa_desktop.engine.int8_kernels import cpu_model_path
+
         try:
-            session = ort.InferenceSession(str(model_path), _session_options(threads, configure),
-                                           providers=[CPU])
+            # On x86 CPUs without VNNI, int8 weights as uint8: the same numbers, no saturation.
+            session = ort.InferenceSession(str(cpu_model_path(model_path)),
+                                           _session_options(threads, configure), providers=[CPU])
         except Exception as exc:  # noqa: BLE001 - a damaged file is the user's to fix
             raise ModelError(
                 f"ONNX Runtime cannot load {model_path} ({_one_line(exc)}). The file may be "

@@ -43,8 +43,9 @@ def test_masking_the_answers_own_words_lowers_its_score(bundled_answerer, questi
     own = [i for i in range(len(plan.texts))
            if plan.side[i] == PASSAGE and plan.char_start[i] < best.end and plan.char_end[i] > best.start]
     assert own
-    for i in own:
-        assert occlusion.drop[i] > 0, (plan.texts[i], occlusion.drop[i])
+    # One word masked at a time: the answer's words matter more than most (a single one of a
+    # two-word name may not, as "Eiffel" in "Gustave Eiffel" stays guessable from the question).
+    assert occlusion.drop[own].mean() > 0, [(plan.texts[i], occlusion.drop[i]) for i in own]
     assert occlusion.drop[own].max() > np.median(occlusion.drop)
     # Columns are consistent: the text is the characters named, on its side.
     for i in range(len(plan.texts)):
