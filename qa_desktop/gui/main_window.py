@@ -5,19 +5,15 @@ what the window is about and AnswerDisplay draws it; each user operation is a fu
 window_operations run in the background. Every error a user can cause ends in the message
 banner, and nothing the user typed is ever cleared by an error.
 
-Start-up shows a light window first: the passage, question and answer list paint at once, and
-only after that first paint (`_finish_start`) are the plot, heatmap and inspector made (their
-modules import pyqtgraph) and the model loaded (ONNX Runtime, numpy, the tokenizer). Anything
-that needs them sooner (an answer arriving, a test reaching for `window.plot`) makes them then.
-Asking before the model is ready waits for it, saying "Loading <model>…".
+Start-up shows a light window first (window_startup.LightStart): the plot, heatmap, inspector
+and the model come after the first paint.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
@@ -38,22 +34,13 @@ from qa_desktop.gui.model_choosing import ModelChoosing
 from qa_desktop.gui.passage_editor import local_files
 from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
 from qa_desktop.gui.window_actions import build_menus
-from qa_desktop.gui.window_layout import LowerViews, build_views, build_widgets
+from qa_desktop.gui.window_layout import build_widgets
+from qa_desktop.gui.window_startup import LightStart
 from qa_desktop.gui.library_dock import WindowLibrary
-
-if TYPE_CHECKING:  # made after the first paint: see _finish_start
-    from qa_desktop.gui.answer_display import AnswerDisplay
-    from qa_desktop.gui.inspector_panel import InspectorPanel
-    from qa_desktop.gui.loaded_models import LoadedModels
-    from qa_desktop.gui.probability_plot import ProbabilityPlot
-    from qa_desktop.gui.span_heatmap import SpanHeatmap
-    from qa_desktop.gui.window_explanations import WindowExplanations
 
 AUTOSAVE_DELAY_MS = 800
 TOP_K_DELAY_MS = 400
 ASK_TIP = "Answer the question (Enter in the question, Ctrl+Enter anywhere)"
-# A shown window whose first paint never comes (a platform without paint events) starts anyway.
-FIRST_PAINT_FALLBACK_MS = 1000
 
 
 def _timer(parent, interval_ms: int, slot) -> QTimer:
@@ -64,7 +51,7 @@ def _timer(parent, interval_ms: int, slot) -> QTimer:
     return timer
 
 
-class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
+class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
     answerShown = Signal(object)  # PreparedAnswer, after it is on screen
     askFailed = Signal(str)  # the message shown
     modelLoaded = Signal(object)  # ModelInfo
@@ -81,11 +68,7 @@ class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
         self.persist = persist  # False for --screenshot: leave the user's draft and settings alone
         self.theme: ColorTheme = current_theme()
         self._device = device or self.settings.device
-        self._models: LoadedModels | None = None
-        self._views: LowerViews | None = None
-        self._display: AnswerDisplay | None = None
-        self._explanations: WindowExplanations | None = None
-        self._started = False
+        self.light_start_fields()
         self.session = AnswerSession(model or self.settings.last_model or "auto", self)
         self.session.set_threshold(None)
         self.document_path: Path | None = None
@@ -109,85 +92,7 @@ class MainWindow(ModelChoosing, FileDialogs, DraftKeeping, QMainWindow):
             self._restore_draft()
         self.apply_theme()
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda *_: self.apply_theme())
-        self.centralWidget().installEventFilter(self)  # its first paint starts the rest
-        QTimer.singleShot(0, self._start_unless_painting)
-
-    # -- the rest of start-up, after the first paint -------------------------------------------------
-    def _start_unless_painting(self) -> None:
-        """A window never shown (tests, scripts) starts now; a shown one at its first paint."""
-        if self.isVisible():
-            QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self._finish_start)
-        else:
-            self._finish_start()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and watched is self.centralWidget() and not self._started:
-            watched.removeEventFilter(self)
-            # After this paint has been flushed to the screen, not inside it.
-            QTimer.singleShot(0, self._finish_start)
-        return super().eventFilter(watched, event)
-
-    def _finish_start(self) -> None:
-        if self._started:
-            return
-        self._started = True
-        # The load first: its worker can import ONNX Runtime while this thread makes the plots;
-        # its result is delivered to this thread, so after the views below exist.
-        self.load_model(self.session.model_spec)
-        self._ensure_views()
-
-    def _ensure_views(self) -> LowerViews:
-        """The plot, heatmap and inspector, with the display and explanations that draw on them."""
-        if self._views is None:
-            from qa_desktop.gui.answer_display import AnswerDisplay
-            from qa_desktop.gui.window_explanations import WindowExplanations
-
-            views = self._views = build_views(self.tabs, self.settings)
-            self._display = AnswerDisplay(self.session, self.passage, self.answer_panel, views.plot, views.heatmap,
-                                          views.inspector, lambda text: self.statusBar().showMessage(text, 6000),
-                                          self)
-            self._explanations = WindowExplanations(self)  # the Inspector's qa_outputs and occlusion tabs
-            views.plot.view_choice.currentIndexChanged.connect(self._plot_options_changed)
-            views.plot.log_scale.toggled.connect(self._plot_options_changed)
-            views.inspector.markRequested.connect(self.mark_true_answer)
-            self._display.shown.connect(self.answerShown.emit)
-            for widget in (views.plot, views.heatmap, views.inspector):
-                widget.set_theme(self.theme)
-            if self.session.model_info is not None:  # loaded before the display subscribed
-                self.answer_panel.set_model_rule(self.session.model_info.can_abstain,
-                                                 self.session.model_info.null_threshold)
-        return self._views
-
-    @property
-    def models(self) -> LoadedModels:
-        """The models loaded so far (made on first use: its module imports the engine)."""
-        if self._models is None:
-            from qa_desktop.gui.loaded_models import LoadedModels
-
-            self._models = LoadedModels(device=self._device)
-        return self._models
-
-    @property
-    def plot(self) -> ProbabilityPlot:
-        return self._ensure_views().plot
-
-    @property
-    def heatmap(self) -> SpanHeatmap:
-        return self._ensure_views().heatmap
-
-    @property
-    def inspector(self) -> InspectorPanel:
-        return self._ensure_views().inspector
-
-    @property
-    def display(self) -> AnswerDisplay:
-        self._ensure_views()
-        return self._display
-
-    @property
-    def explanations(self) -> WindowExplanations:
-        self._ensure_views()
-        return self._explanations
+        self.start_after_first_paint()
 
     def _connect(self) -> None:
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.ask)
