@@ -23,7 +23,8 @@ import numpy as np
 from qa_desktop.engine.errors import Cancelled, InputError, ModelError
 from qa_desktop.engine.head_graph import DYNAMIC_UINT8, HeadGraph
 from qa_desktop.engine.head_model_cache import explanation_graph
-from qa_desktop.engine.results import Prediction, Window
+from qa_desktop.engine.onnx_session import window_feed
+from qa_desktop.engine.results import Prediction
 
 
 @dataclass(frozen=True)
@@ -168,25 +169,6 @@ def _int8_sums(codes: np.ndarray, zero: float, scale: float, head: HeadGraph) ->
     return ((exact + correction) * factor + head.bias, (pairs + correction) * factor + head.bias)
 
 
-def batches_like_reader(windows: Sequence[Window], batch_size: int) -> list[list[int]]:
-    """Window indices grouped exactly as OnnxReader.run groups them (sorted by length, stable)."""
-    order = sorted(range(len(windows)), key=lambda i: windows[i].seq_len)
-    return [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
-
-
-def _feed(session_inputs: Sequence[str], batch: list[Window], length: int, pad_id: int) -> dict:
-    ids = np.full((len(batch), length), pad_id, dtype=np.int64)
-    mask = np.zeros((len(batch), length), dtype=np.int64)
-    types = np.zeros((len(batch), length), dtype=np.int64)
-    for row, w in enumerate(batch):
-        ids[row, : w.seq_len] = w.input_ids
-        mask[row, : w.seq_len] = 1
-        if w.token_type_ids is not None:
-            types[row, : w.seq_len] = w.token_type_ids
-    available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-    return {name: available[name] for name in session_inputs if name in available}
-
-
 class HeadExplainer:
     """Explanations of qa_outputs for one loaded QuestionAnswerer; its session opens lazily."""
 
@@ -232,7 +214,7 @@ class HeadExplainer:
         if not wanted or not all(0 <= w < len(prediction.windows) for w in wanted):
             raise InputError(f"Window numbers must lie between 0 and {len(prediction.windows) - 1}.")
         reader = self.answerer.reader
-        groups = [g for g in batches_like_reader(prediction.windows, reader.batch_size) if set(g) & set(wanted)]
+        groups = [g for g in reader.batches(list(prediction.windows)) if set(g) & set(wanted)]
         seq = max(prediction.windows[w].seq_len for w in wanted)
         hidden = np.full((len(wanted), seq, self.head.hidden_size), np.nan, dtype=np.float32)
         start = np.full((len(wanted), seq), -np.inf, dtype=np.float32)
@@ -245,7 +227,7 @@ class HeadExplainer:
             batch = [prediction.windows[i] for i in group]
             length = max(w.seq_len for w in batch)
             try:
-                out = self._session.run(self._outputs, _feed(self._inputs, batch, length, reader.pad_id))
+                out = self._session.run(self._outputs, window_feed(self._inputs, batch, length, reader.pad_id))
             except Exception as exc:  # noqa: BLE001 - same failure modes as the answer path
                 raise ModelError(f"ONNX Runtime failed on the explanation graph ({' '.join(str(exc).split())[:200]}).") from None
             h = out[0].reshape(len(batch), length, -1)

@@ -89,6 +89,21 @@ def _one_line(exc: Exception) -> str:
     return text[:300] + ("…" if len(text) > 300 else "")
 
 
+def window_feed(input_names: list[str], batch: list[Window], length: int, pad_id: int) -> dict[str, np.ndarray]:
+    """The graph's inputs for `batch`, right-padded to `length`."""
+    ids = np.full((len(batch), length), pad_id, dtype=np.int64)
+    mask = np.zeros((len(batch), length), dtype=np.int64)
+    types = np.zeros((len(batch), length), dtype=np.int64)
+    for row, w in enumerate(batch):
+        ids[row, : w.seq_len] = w.input_ids
+        mask[row, : w.seq_len] = 1
+        if w.token_type_ids is not None:
+            types[row, : w.seq_len] = w.token_type_ids
+    available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    # Feed only what the graph declares: XLM-R graphs have no token_type_ids.
+    return {name: available[name] for name in input_names if name in available}
+
+
 class OnnxReader:
     """Runs windows through a QA graph and returns start/end logits (windows, seq)."""
 
@@ -112,18 +127,15 @@ class OnnxReader:
         if "input_ids" not in self.input_names:
             raise ModelError("This ONNX graph has no input_ids input: it is not a text model.")
 
-    def _feed(self, batch: list[Window], length: int) -> dict[str, np.ndarray]:
-        ids = np.full((len(batch), length), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(batch), length), dtype=np.int64)
-        types = np.zeros((len(batch), length), dtype=np.int64)
-        for row, w in enumerate(batch):
-            ids[row, : w.seq_len] = w.input_ids
-            mask[row, : w.seq_len] = 1
-            if w.token_type_ids is not None:
-                types[row, : w.seq_len] = w.token_type_ids
-        available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        # Feed only what the graph declares: XLM-R graphs have no token_type_ids.
-        return {name: available[name] for name in self.input_names if name in available}
+    def feed(self, batch: list[Window], length: int) -> dict[str, np.ndarray]:
+        return window_feed(self.input_names, batch, length, self.pad_id)
+
+    def batches(self, windows: list[Window]) -> list[list[int]]:
+        """Window indices in the batches `run` reads them in: sorted by length (stable), so
+        short windows are not padded to the longest. An int8 model quantizes activations per
+        batch, so whoever re-reads a window and wants the same logits reads the same batch."""
+        order = sorted(range(len(windows)), key=lambda i: windows[i].seq_len)
+        return [order[b: b + self.batch_size] for b in range(0, len(order), self.batch_size)]
 
     def run(self, windows: list[Window], progress=None, cancelled=None) -> tuple[np.ndarray, np.ndarray]:
         """Logits (windows, max seq) with -inf past each window's end. Windows of similar
@@ -131,18 +143,16 @@ class OnnxReader:
         seq = max(w.seq_len for w in windows)
         start = np.full((len(windows), seq), -np.inf, dtype=np.float32)
         end = np.full((len(windows), seq), -np.inf, dtype=np.float32)
-        order = sorted(range(len(windows)), key=lambda i: windows[i].seq_len)
         done = 0
-        for begin in range(0, len(order), self.batch_size):
+        for rows in self.batches(windows):
             if cancelled is not None and cancelled():
                 from qa_desktop.engine.errors import Cancelled
 
                 raise Cancelled()
-            rows = order[begin: begin + self.batch_size]
             batch = [windows[i] for i in rows]
             length = max(w.seq_len for w in batch)
             try:
-                outputs = self.session.run(self._outputs, self._feed(batch, length))
+                outputs = self.session.run(self._outputs, self.feed(batch, length))
             except Exception as exc:  # noqa: BLE001 - e.g. token ids the embedding does not have
                 raise ModelError(
                     f"ONNX Runtime failed on this input ({_one_line(exc)}). The tokenizer and the "

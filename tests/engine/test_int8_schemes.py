@@ -47,7 +47,7 @@ def test_each_scheme_answers_and_stores_its_weight_type(scheme, tiny_bert_model,
     calibration = None
     if scheme == "static_qdq":
         windows = fp32.features.build(QUESTION, fp32.features.tokenize_passage(CONTEXT))
-        calibration = _Windows([fp32.reader._feed([w], w.seq_len) for w in windows])
+        calibration = _Windows([fp32.reader.feed([w], w.seq_len) for w in windows])
     quantize_int8(tiny_bert_model / "model.onnx", out / "model.onnx", scheme=scheme, calibration=calibration)
     weights = _quantized_weights(out / "model.onnx")
     assert weights, "no int8 weight matrix in the graph"
