@@ -26,7 +26,7 @@ SELF_TEST = (
 )
 
 
-def _add_model_option(parser: argparse.ArgumentParser) -> None:
+def add_model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None,
                         help="model directory, installed model name, or auto|english|multilingual "
                              "(default: auto, by the passage's script)")
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     ask = sub.add_parser("ask", help="answer a question about a passage")
-    _add_model_option(ask)
+    add_model_option(ask)
     ask.add_argument("--question", required=True)
     source = ask.add_mutually_exclusive_group(required=True)
     source.add_argument("--context", help="the passage text")
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--languages", default="en", help="comma-separated, e.g. en,ja,ko")
 
     ev = sub.add_parser("eval", help="official SQuAD EM/F1 on a data file")
-    _add_model_option(ev)
+    add_model_option(ev)
     ev.add_argument("--data", required=True, help="SQuAD v1.1 or v2.0 format JSON")
     ev.add_argument("--limit", type=int, default=None, help="first N questions only")
     ev.add_argument("--threshold", type=float, default=None)
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
 
     bench = sub.add_parser("bench", help="speed and memory, side by side with the transformers pipeline")
-    _add_model_option(bench)
+    add_model_option(bench)
     bench.add_argument("--reference", default=None,
                        help="PyTorch checkpoint the model was exported from (default: the model's "
                             "manifest source, or the training checkpoint bundled beside it)")
@@ -125,7 +125,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def _load(model: str | None, passage: str, device: str, threads: int | None, windows: str = "all"):
+def load_answerer(model: str | None, passage: str, device: str, threads: int | None, windows: str = "all"):
     from qa_desktop.engine import model_store
     from qa_desktop.engine.question_answerer import QuestionAnswerer
 
@@ -133,7 +133,7 @@ def _load(model: str | None, passage: str, device: str, threads: int | None, win
                                  windows=windows)
 
 
-def _read_passage(args) -> tuple[str, tuple[str, ...]]:
+def read_passage(args) -> tuple[str, tuple[str, ...]]:
     if args.file is not None:
         from qa_desktop.engine.document_reader import read_document
 
@@ -143,10 +143,10 @@ def _read_passage(args) -> tuple[str, tuple[str, ...]]:
 
 
 def cmd_ask(args) -> int:
-    passage, warnings = _read_passage(args)
+    passage, warnings = read_passage(args)
     if args.top_k < 1:
         raise QaDesktopError("--top-k must be at least 1.")
-    answerer = _load(args.model, passage, args.device, args.threads, args.windows)
+    answerer = load_answerer(args.model, passage, args.device, args.threads, args.windows)
     prediction = answerer.answer(args.question, passage, top_k=args.top_k, threshold=args.threshold,
                                  overlapping=args.overlapping)
     for warning in warnings + prediction.warnings:
@@ -195,7 +195,7 @@ def cmd_eval(args) -> int:
 
     questions = read_questions(args.data, args.limit)
     sample = " ".join(q.context for q in questions[:20])
-    answerer = _load(args.model, sample, args.device, args.threads, args.windows)
+    answerer = load_answerer(args.model, sample, args.device, args.threads, args.windows)
     report, predictions = evaluate(answerer, questions, threshold=args.threshold, f1_unit=args.f1,
                                    progress=_progress_bar)
     if args.predictions:

@@ -19,11 +19,11 @@ TOP_DIMENSIONS = 8
 
 def register(sub) -> None:
     """Adds the `explain` subcommand to the CLI's subparsers."""
-    from qa_desktop.cli import _add_model_option
+    from qa_desktop.cli import add_model_option
 
     explain = sub.add_parser("explain", help="decompose the answer's logits (qa_outputs) and score words by occlusion",
                              formatter_class=argparse.RawDescriptionHelpFormatter, description=__doc__)
-    _add_model_option(explain)
+    add_model_option(explain)
     explain.add_argument("--question", required=True)
     source = explain.add_mutually_exclusive_group(required=True)
     source.add_argument("--context", help="the passage text")
@@ -94,14 +94,14 @@ def _print_token(item: dict) -> None:
 
 
 def run(args) -> int:
-    from qa_desktop.cli import _load, _read_passage
+    from qa_desktop.cli import load_answerer, read_passage
     from qa_desktop.engine.head_decomposition import HeadExplainer
     from qa_desktop.engine.occlusion import PASSAGE, plan_occlusion, run_occlusion
 
     if args.top < 1:
         raise QaDesktopError("--top must be at least 1.")
-    passage, warnings = _read_passage(args)
-    answerer = _load(args.model, passage, args.device, args.threads)
+    passage, warnings = read_passage(args)
+    answerer = load_answerer(args.model, passage, args.device, args.threads)
     prediction = answerer.answer(args.question, passage, top_k=1)
     for warning in tuple(warnings) + prediction.warnings:
         print(f"warning: {warning}", file=sys.stderr)
