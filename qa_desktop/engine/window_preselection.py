@@ -7,7 +7,7 @@ and their neighbours; spans, global scores, top-k and no-answer then work on tho
 a full read.
 
 Windows depend on the question (a longer question leaves less room for the passage), so the
-index is over fixed passage *segments* of `segment_tokens` tokens, built once per passage and
+index is over fixed passage *segments* of about `segment_tokens` tokens (ending at word ends), built once per passage and
 reused for every question; a window's score is the best score of the segments it overlaps.
 """
 
@@ -60,14 +60,20 @@ class WindowIndex:
         # calls never overlap (one background operation at a time).
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(f"CREATE VIRTUAL TABLE segments USING fts5(body, tokenize='{TOKENIZER}')")
-        offsets = passage.offsets
-        rows = []
-        for number, first in enumerate(range(0, self.tokens, segment_tokens)):
+        offsets, words = passage.offsets, passage.word_ids
+        rows, starts, first = [], [], 0
+        while first < self.tokens:
             last = min(first + segment_tokens, self.tokens) - 1
+            # A segment ends at a word's end: a word cut in two ("engine" | "s") matches nothing.
+            while last + 1 < self.tokens and words[last + 1] == words[last]:
+                last += 1
             body = passage.text[int(offsets[first, 0]): int(offsets[last, 1])]
-            rows.append((number + 1, index_form(body)))  # FTS5 rowids start at 1
+            rows.append((len(rows) + 1, index_form(body)))  # FTS5 rowids start at 1
+            starts.append(first)
+            first = last + 1
         self._db.executemany("INSERT INTO segments(rowid, body) VALUES (?, ?)", rows)
         self.segments = len(rows)
+        self._starts = np.asarray(starts)  # first token of each segment
 
     def matches(self, passage: TokenizedPassage) -> bool:
         return passage.text is self.text or passage.text == self.text
@@ -93,8 +99,8 @@ class WindowIndex:
         segment = self.segment_scores(question)
         out = np.zeros(len(windows), dtype=np.float64)
         for i, w in enumerate(windows):
-            first = w.passage_token_start // self.segment_tokens
-            last = (w.passage_token_end - 1) // self.segment_tokens
+            first = int(np.searchsorted(self._starts, w.passage_token_start, side="right")) - 1
+            last = int(np.searchsorted(self._starts, w.passage_token_end - 1, side="right")) - 1
             out[i] = segment[first: last + 1].max()
         return out
 

@@ -53,7 +53,7 @@ class AnswerDisplay(QObject):
 
     # -- the session's changes ----------------------------------------------------------------------
     def _show(self, answer: PreparedAnswer) -> None:
-        """In three event-loop turns (answer and highlight; plot; heatmap and inspector), so the
+        """In four event-loop turns (answer and highlight; plot; inspector; heatmap), so the
         window repaints between them and no single turn holds the GUI thread long, even for a
         quarter of a million tokens. `shown` follows the last one."""
         self.stage = ANSWER
@@ -73,12 +73,17 @@ class AnswerDisplay(QObject):
                 return  # a newer answer replaced this one meanwhile
             self.plot.set_answer(answer, self.session.chosen)
             self.stage = PLOT
+            QTimer.singleShot(STAGE_GAP_MS, inspector)
+
+        def inspector() -> None:
+            if generation != self._generation:
+                return
+            self.inspector.set_answer(answer)
             QTimer.singleShot(STAGE_GAP_MS, inside)
 
         def inside() -> None:
             if generation != self._generation:
                 return
-            self.inspector.set_answer(answer)
             self.heatmap.set_window_count(len(p.windows))
             self.stage = ALL
             if p.candidates:

@@ -4,7 +4,7 @@ questions, each one click to load and ask. It shows itself while the passage is 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
 from qa_desktop.gui.sample_passage import SAMPLES
@@ -17,9 +17,13 @@ class ExampleOffer(QFrame):
         super().__init__(parent)
         self.setObjectName("ExampleOffer")
         self.editor = editor
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(QLabel("<b>New here?</b> Try an example:"))
+        # The label above the buttons, not beside them: one row of both made the passage side
+        # (and so the window) wider than a small laptop screen.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 4, 8, 4)
+        outer.addWidget(QLabel("<b>New here?</b> Try an example:"))
+        layout = QHBoxLayout()
+        outer.addLayout(layout)
         self.buttons: list[QPushButton] = []
         for sample in SAMPLES:
             button = QPushButton(sample.title)
