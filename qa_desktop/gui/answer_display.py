@@ -73,13 +73,13 @@ class AnswerDisplay(QObject):
                 return  # a newer answer replaced this one meanwhile
             self.plot.set_answer(answer, self.session.chosen)
             self.stage = PLOT
-            QTimer.singleShot(STAGE_GAP_MS, inspector)
+            QTimer.singleShot(STAGE_GAP_MS, self.inspector, inspector)
 
         def inspector() -> None:
             if generation != self._generation:
                 return
             self.inspector.set_answer(answer)
-            QTimer.singleShot(STAGE_GAP_MS, inside)
+            QTimer.singleShot(STAGE_GAP_MS, self.heatmap, inside)
 
         def inside() -> None:
             if generation != self._generation:
@@ -92,7 +92,9 @@ class AnswerDisplay(QObject):
                 self.heatmap.clear()
             self.shown.emit(answer)
 
-        QTimer.singleShot(STAGE_GAP_MS, plots)
+        # Each stage's timer has the widget it draws as context: a window closed meanwhile drops
+        # the stage instead of drawing into deleted widgets.
+        QTimer.singleShot(STAGE_GAP_MS, self.plot, plots)
 
     def _rejudged(self, answer: PreparedAnswer) -> None:
         self.answer_panel.show_answer(answer, self.session.chosen)
