@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from qa_desktop.engine.head_projection import HeadProjection
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
-from qa_desktop.gui.head_dimension_strips import export_graphics
+from qa_desktop.gui.plot_export import export_graphics
 
 LOG_FLOOR = -6.0
 

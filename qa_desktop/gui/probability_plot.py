@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
                                QVBoxLayout, QWidget)
 
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
-from qa_desktop.gui.plot_export import export_plot
+from qa_desktop.gui.plot_export import export_graphics
 from qa_desktop.gui.plot_hover import PlotHover
 from qa_desktop.gui.prepared_answer import PreparedAnswer
 from qa_desktop.gui.token_axis import TokenAxis
@@ -351,4 +351,5 @@ class ProbabilityPlot(PlotHover, QWidget):
 
     def export(self, path: str | Path) -> Path:
         """The plot as PNG or SVG (by the file's suffix)."""
-        return export_plot(self.plot_widget, self.plot_item, self._theme.background, path)
+        return export_graphics(self.plot_widget, self.plot_item, path, self._theme.background,
+                               "qa-desktop: start and end probabilities")
