@@ -76,7 +76,7 @@ def builtin_items() -> list[QAItem]:
 
 
 def _held_out(items: list[QAItem], need: int) -> tuple[list[QAItem], bool]:
-    from qa_desktop.training.squad_corpus import ArticleSplit
+    from qa_desktop.engine.squad_articles import ArticleSplit
 
     split = ArticleSplit()
     held = [it for it in items if split.bucket(it.title) == "eval"]

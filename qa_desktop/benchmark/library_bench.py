@@ -27,7 +27,7 @@ from qa_desktop.engine.library.library_answerer import DEFAULT_PASSAGES, ask_lib
 from qa_desktop.engine.library.library_sync import Library
 from qa_desktop.engine.question_answerer import QuestionAnswerer
 from qa_desktop.engine.squad_metric import best_over_truths, f1
-from qa_desktop.training.squad_corpus import ArticleSplit, answerable_examples, articles_in, read_squad
+from qa_desktop.engine.squad_articles import ArticleSplit, answerable_examples, articles_in, read_squad
 
 RECALL_DEPTHS = (1, 3, 5, 8, 10, 20)
 

@@ -32,7 +32,7 @@ class ArticleQuestion:
 
 
 def held_out_articles(data: Path) -> list[dict]:
-    from qa_desktop.training.squad_corpus import ArticleSplit, articles_in, read_squad
+    from qa_desktop.engine.squad_articles import ArticleSplit, articles_in, read_squad
 
     return articles_in(read_squad([data]), ArticleSplit(), "eval")
 

@@ -71,7 +71,7 @@ def build_variant(name: str, fp32: Path, work: Path, calibration: list[tuple[str
 
 
 def held_out_questions(data: Path, bucket: str, count: int, seed: int = 0) -> list[tuple[str, str, tuple]]:
-    from qa_desktop.training.squad_corpus import ArticleSplit, articles_in, read_squad
+    from qa_desktop.engine.squad_articles import ArticleSplit, articles_in, read_squad
 
     items = [(qa["question"], p["context"], tuple(a["text"] for a in qa["answers"]))
              for article in articles_in(read_squad([data]), ArticleSplit(), bucket)
