@@ -3,6 +3,7 @@ read, and one numbering of tokens in the plot, the heatmap and the inspector."""
 
 from __future__ import annotations
 
+import html
 import math
 import shutil
 
@@ -289,4 +290,6 @@ def test_listed_answers_are_different_ranked_by_the_number_shown(qtbot, answered
         window.answer_panel.table.selectRow(folded)
         window.answer_panel.show_variants.setChecked(True)
         assert window.answer_panel.variants.isVisible()
-        assert candidates[folded].variants[0].text[:20] in window.answer_panel.variants.text()
+        # The list shows each variant on one line (white space folded) and HTML-escaped.
+        shown_variant = html.escape(" ".join(candidates[folded].variants[0].text.split())[:20])
+        assert shown_variant in window.answer_panel.variants.text()
