@@ -101,7 +101,8 @@ def entity_swapped(example: QAExample, article_text: str, rng: random.Random) ->
     # Only a key term the paragraph states: swapping it makes the question ask about a fact
     # the paragraph does not hold. Terms inside the answer are left alone.
     numbers = [m.group(0) for m in _NUMBER.finditer(question) if m.group(0) in context]
-    names = [n for n in _names(question) if n in context and not any(n.lower() in a for a in answers)]
+    # Sorted: a set's order follows the per-process string hash, and the draw must not.
+    names = sorted(n for n in _names(question) if n in context and not any(n.lower() in a for a in answers))
     choices = [("number", n) for n in numbers] + [("name", n) for n in names]
     rng.shuffle(choices)
     for kind, term in choices:

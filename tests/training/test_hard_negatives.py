@@ -73,3 +73,30 @@ def test_mix_of_kinds_and_never_an_answer_left():
         source = next(e for e in answerable if negative.id.startswith(e.id))
         if kind_of(negative) != "entity_swapped":
             assert not any(a.lower() in negative.context.lower() for a in source.answer_texts)
+
+
+def test_the_same_negatives_in_every_process():
+    """Training resumes in a new process and the card promises a reproducible run: the draw must
+    not depend on Python's per-process string hashing (a question naming several things the
+    paragraph states is where it did)."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import json
+from qa_desktop.training.hard_negatives import hard_negatives
+from qa_desktop.training.squad_corpus import answerable_examples
+context = ("John Fowler and Benjamin Baker designed the Forth Bridge in Scotland. The Tay Bridge "
+           "fell in 1879. Thomas Bouch built it. Queensferry lies near Edinburgh and Fife.")
+qa = {"id": "q", "question": "When did John Fowler and Benjamin Baker design the Forth Bridge in Scotland?",
+      "answers": [{"text": "1879", "answer_start": context.index("1879")}]}
+article = {"title": "Bridges", "paragraphs": [{"context": context, "qas": [qa]},
+           {"context": "Robert Stevenson, Alan Brown and Mary Somerville visited Glasgow and Dundee.", "qas": []}]}
+negatives = hard_negatives([article], answerable_examples([article]) * 30, 1.0, 0,
+                           mix={"entity_swapped": 1.0})
+print(json.dumps([n.question for n in negatives]))
+"""
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 6)}
+    assert len(outputs) == 1, outputs
