@@ -107,3 +107,15 @@ def bundled_default_model() -> Path:
         return default_model()
     except ModelError:
         pytest.skip("no bundled default model in resources/models yet")
+
+
+@pytest.fixture
+def library_docs(tmp_path):
+    """A folder with a .txt and a .md the library reads, and a .docx it cannot (not a zip)."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "bridge.txt").write_text(
+        "The Golden Gate Bridge was designed by Joseph Strauss and opened in 1937.", encoding="utf-8")
+    (folder / "tower.md").write_text("The Eiffel Tower in Paris was finished in 1889.", encoding="utf-8")
+    (folder / "broken.docx").write_bytes(b"not a zip")
+    return folder

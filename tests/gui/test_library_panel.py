@@ -27,14 +27,8 @@ def panel(qtbot, tmp_path):
 
 
 @pytest.fixture
-def docs(tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "bridge.txt").write_text(
-        "The Golden Gate Bridge was designed by Joseph Strauss and opened in 1937.", encoding="utf-8")
-    (folder / "tower.md").write_text("The Eiffel Tower in Paris was finished in 1889.", encoding="utf-8")
-    (folder / "broken.docx").write_bytes(b"not a zip")
-    return folder
+def docs(library_docs):
+    return library_docs
 
 
 def _run(qtbot, panel, start):

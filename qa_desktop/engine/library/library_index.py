@@ -169,6 +169,13 @@ class LibraryIndex:
                             (pid, index_form(text[start:end])))
         self.db.execute("DELETE FROM passages WHERE document_id=?", (document_id,))
 
+    def _drop_document(self, path: str) -> None:
+        """Inside a transaction: the document at `path`, its passages and their search rows go."""
+        row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
+        if row is not None:
+            self._delete_passages(row[0])
+            self.db.execute("DELETE FROM documents WHERE id=?", (row[0],))
+
     def put_document(self, path: str, size: int, mtime_ns: int, sha256: str, text: str,
                      warnings: tuple[str, ...] = ()) -> int:
         """Index (or re-index) one document; returns its number of passages."""
@@ -204,10 +211,7 @@ class LibraryIndex:
     def remove_document(self, path: str) -> None:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
-            if row is not None:
-                self._delete_passages(row[0])
-                self.db.execute("DELETE FROM documents WHERE id=?", (row[0],))
+            self._drop_document(path)
             self.db.execute("DELETE FROM skipped WHERE path=?", (path,))
 
     def put_skipped(self, path: str, reason: str, size: int | None = None, mtime_ns: int | None = None) -> None:
@@ -215,10 +219,7 @@ class LibraryIndex:
         path = storable(path)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            row = self.db.execute("SELECT id FROM documents WHERE path=?", (path,)).fetchone()
-            if row is not None:
-                self._delete_passages(row[0])
-                self.db.execute("DELETE FROM documents WHERE id=?", (row[0],))
+            self._drop_document(path)
             self.db.execute("INSERT OR REPLACE INTO skipped VALUES (?, ?, ?, ?)", (path, reason, size, mtime_ns))
 
     # -- reading -------------------------------------------------------------------------------
