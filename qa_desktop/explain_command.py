@@ -10,8 +10,6 @@ import argparse
 import json
 import sys
 
-import numpy as np
-
 from qa_desktop.engine.errors import QaDesktopError
 
 TOP_DIMENSIONS = 8
@@ -94,6 +92,8 @@ def _print_token(item: dict) -> None:
 
 
 def run(args) -> int:
+    import numpy as np  # here, not at the top: the window's start-up builds this parser
+
     from qa_desktop.cli import load_answerer, read_passage
     from qa_desktop.engine.head_decomposition import HeadExplainer
     from qa_desktop.engine.occlusion import PASSAGE, plan_occlusion, run_occlusion

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa_desktop.engine.question_answerer import QuestionAnswerer
+if TYPE_CHECKING:  # the engine (numpy, ONNX Runtime) is imported by the first load, on its worker
+    from qa_desktop.engine.question_answerer import QuestionAnswerer
 
 
 def without_spinning(options) -> None:
@@ -36,6 +38,8 @@ class LoadedModels:
         return Path(path).expanduser().resolve()
 
     def get(self, path: str | Path) -> QuestionAnswerer:
+        from qa_desktop.engine.question_answerer import QuestionAnswerer
+
         key = (self._key_path(path), self.device)
         with self._lock:
             if key not in self._models:

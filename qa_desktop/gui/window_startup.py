@@ -1,10 +1,13 @@
 """Start-up shows a light window first, mixed into MainWindow.
 
-The window's passage, question and answer list paint at once; only after that first paint
-(`_finish_start`) are the plot, heatmap and inspector made (their modules import pyqtgraph,
-most of the start-up time) and the model loaded (ONNX Runtime, numpy, the tokenizer, on the
-load's worker). Anything that needs them sooner makes them then: an answer arriving first (an
-ask straight after show, `--screenshot`), or code reaching for `window.plot`. A question asked
+The window's passage, question and answer list paint at once. After that first paint
+(`_finish_start`) the model loads: ONNX Runtime, numpy and the tokenizer are imported by the
+load's worker, never on this thread. Only when the load has finished (or after VIEWS_AFTER_MS,
+whichever comes first) are the plot, heatmap and inspector made: their modules import pyqtgraph,
+most of the start-up time, and making them on this thread while the worker imports would slow
+both (one GIL). So the window can be asked a question as early as possible; the views are
+needed only when an answer is shown. Anything that needs them sooner makes them then: an
+answer arriving first (`--screenshot`), or code reaching for `window.plot`. A question asked
 before the model is ready waits for that load, saying "Loading <model>…" in the progress bar.
 A window that is never shown (scripts, tests) starts at its first event-loop turn.
 """
@@ -31,6 +34,9 @@ FIRST_PAINT_FALLBACK_MS = 1000
 # events, before anything else waiting), so what is queued behind the paint (the flush, input,
 # other timers) runs before the heavy imports hold this thread.
 AFTER_PAINT_MS = 10
+# The views wait for the first model load, but no longer than this (a slow first load, e.g. a
+# model whose CPU copy is being prepared, should not leave the tabs empty).
+VIEWS_AFTER_MS = 1500
 
 
 class LightStart:
@@ -65,10 +71,16 @@ class LightStart:
         if self._started:
             return
         self._started = True
-        # The load first: its worker can import ONNX Runtime while this thread makes the plots;
-        # its result is delivered to this thread, so after the views below exist.
+        self.modelLoaded.connect(self._views_after_load)
+        self.modelFailed.connect(self._views_after_load)
+        QTimer.singleShot(VIEWS_AFTER_MS, self._ensure_views)
         self.load_model(self.session.model_spec)
-        self._ensure_views()
+
+    def _views_after_load(self, *_) -> None:
+        self.modelLoaded.disconnect(self._views_after_load)
+        self.modelFailed.disconnect(self._views_after_load)
+        # A turn later: whoever else listens to this load (and the first paint of its result) first.
+        QTimer.singleShot(AFTER_PAINT_MS, self._ensure_views)
 
     def _ensure_views(self) -> LowerViews:
         """The plot, heatmap and inspector, with the display and explanations that draw on them."""
