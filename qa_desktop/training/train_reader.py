@@ -18,6 +18,7 @@ import json
 import math
 import os
 import random
+import inspect
 import signal
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from qa_desktop.training import window_cache
 from qa_desktop.training.hard_negatives import hard_negatives
 from qa_desktop.training.heldout_curve import heldout_f1
 from qa_desktop.training.squad_corpus import (
@@ -162,11 +164,17 @@ def main(argv: list[str] | None = None) -> None:
         torch.backends.cuda.matmul.allow_tf32 = True
 
     t0 = time.time()
-    examples = load_training_examples(args)
-    windows = build_windows(tokenizer, examples, args.max_seq_len, args.doc_stride, args.max_question_len)
-    n_neg = sum(ex.is_impossible for ex in examples)
-    print(f"{len(examples)} examples ({n_neg} unanswerable) -> {len(windows)} windows "
-          f"in {time.time() - t0:.0f}s", flush=True)
+
+    def build():
+        examples = load_training_examples(args)
+        built = build_windows(tokenizer, examples, args.max_seq_len, args.doc_stride, args.max_question_len)
+        return built, {"examples": len(examples), "unanswerable": sum(ex.is_impossible for ex in examples)}
+
+    key = window_cache.window_key(args, base, inspect.getsource(load_training_examples))
+    windows, counts, cached = window_cache.cached_windows(args.out, key, build)
+    n_examples, n_neg = counts["examples"], counts["unanswerable"]
+    print(f"{n_examples} examples ({n_neg} unanswerable) -> {len(windows)} windows "
+          f"in {time.time() - t0:.0f}s{' (cached)' if cached else ''}", flush=True)
 
     rng = np.random.default_rng(args.seed)
     epoch_batches = []
@@ -328,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         "init_weights": ({"file": args.init_weights.name, "sha256": file_sha256(args.init_weights)}
                          if args.init_weights else None),
         "seed": args.seed,
-        "examples": len(examples),
+        "examples": n_examples,
         "unanswerable_examples": n_neg,
         "windows": len(windows),
         "steps": total_steps,
