@@ -1,4 +1,4 @@
-"""Tiny random question-answering checkpoints with tokenizers trained in the test: a BERT one
+"""Tiny random question-answering checkpoints with tokenizers made in the test: a BERT one
 (WordPiece, token_type_ids) and an XLM-R one (Unigram, no token types). Seconds to build and
 export, so export, parity and the CLI are tested without any download."""
 
@@ -17,14 +17,29 @@ CORPUS = [
 ] * 20
 
 
-def _bert_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+def _corpus_words(pre_tokenizer, normalizer=None) -> list[str]:
+    words = set()
+    for line in CORPUS:
+        text = normalizer.normalize_str(line) if normalizer is not None else line
+        words.update(piece for piece, _ in pre_tokenizer.pre_tokenize_str(text))
+    return sorted(words)
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+
+def _bert_tokenizer():
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    # A vocabulary made by hand, not by a trainer: tokenizers' trainers break ties in hash order,
+    # so a trained vocabulary (and every tokenization in the tests) changed from run to run.
+    # Every corpus word is one token; any other word falls back to its characters (## pieces).
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=300, special_tokens=specials))
+    words = _corpus_words(pre_tokenizer, normalizer)
+    chars = sorted({c for w in words for c in w} | set("abcdefghijklmnopqrstuvwxyz0123456789"))
+    pieces = specials + words + [c for c in chars if c not in words] + ["##" + c for c in chars]
+    tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(dict.fromkeys(pieces))}, unk_token="[UNK]"))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))],
@@ -40,15 +55,20 @@ def _bert_tokenizer():
 
 
 def _xlmr_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    # Made by hand for the same reason as the BERT one: whole corpus words ("▁word") score higher
+    # than single characters, so corpus words stay whole and others split into characters.
+    normalizer = normalizers.NFKC()
+    pre_tokenizer = pre_tokenizers.Metaspace()
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    tok.train_from_iterator(
-        CORPUS, trainers.UnigramTrainer(vocab_size=400, special_tokens=specials, unk_token="<unk>")
-    )
+    words = _corpus_words(pre_tokenizer, normalizer)
+    chars = sorted({c for w in words for c in w} | set("▁abcdefghijklmnopqrstuvwxyz0123456789"))
+    vocab = [(p, 0.0) for p in specials] + [(w, -2.0) for w in words]
+    vocab += [(c, -8.0) for c in chars if c not in words]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=specials.index("<unk>")))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))],
