@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sample", type=int, default=200, help="questions for the answer-agreement check")
     bench.add_argument("--data", default=None, help="SQuAD-format file for the agreement sample")
     bench.add_argument("--peer-python", default=None,
-                       help="python with the bench extra (Optimum) for the Optimum peers (default: this one)")
+                       help="python with the bench extra: the transformers pipeline and Optimum peers run there (default: this one)")
     bench.add_argument("--optimum-config", default=None, choices=("avx512_vnni", "avx512", "avx2", "arm64"),
                        help="Optimum's dynamic int8 preset (default: avx512_vnni on VNNI CPUs, else avx2/avx512)")
     bench.add_argument("--no-optimum", action="store_true", help="leave the Optimum peers out")

@@ -1,19 +1,19 @@
-"""Do qa-desktop and the pipeline give the same answers? And where not, why not?
+"""Do qa-desktop and a peer give the same answers? And where not, why not?
 
 A question agrees when both pick the same character span, or spans whose texts are equal after
-SQuAD normalization. A disagreement is put in the first class that explains it:
+SQuAD normalization. Where they differ, the peer's own pipeline decodes qa-desktop's logits
+(PipelinePeer.decode: its preprocess and postprocess, run on qa-desktop's numbers). When that
+gives the peer's answer, the two models agree and only the decoding differs:
 
-- word_alignment: qa-desktop's span widened to whole words is the pipeline's answer, or (one
-  window) decoding qa-desktop's own logits the pipeline's way gives it. The pipeline widens
-  every span to whole words and adds up the scores of spans that then read the same;
-  qa-desktop keeps token boundaries and ranks spans by their own score.
-- global_scoring: the passage has several windows and decoding qa-desktop's own logits the
-  pipeline's way (softmax per window, see pipeline_decoding) gives the pipeline's answer. The
-  models agree; the answer differs only because qa-desktop compares raw span scores across all
-  windows, while the pipeline normalizes each window on its own (which lets a window without
-  the answer win with a confident-looking wrong span).
+- global_scoring: the passage has several windows. qa-desktop compares raw span scores across
+  all windows; the pipeline normalizes each window on its own (which lets a window without the
+  answer win with a confident-looking wrong span), widens spans to whole words and adds up the
+  scores of spans that then read the same.
+- word_alignment: one window, so only the pipeline's word widening and score merging differ.
 - other: the logits themselves differ enough to change the pick (int8 quantization, bf16,
-  different kernels, different inputs).
+  different kernels, different inputs). This includes the questions whose windows the pipeline
+  cuts differently (other token ids), where qa-desktop's logits cannot be decoded its way;
+  `not_redecoded` counts them.
 """
 
 from __future__ import annotations
@@ -33,12 +33,10 @@ def _same(a: dict | None, b: dict | None) -> bool:
 
 
 def classify(ours: dict, peer: dict) -> str:
-    """"agree" or one of CLASSES."""
+    """"agree" or one of CLASSES. `peer["ours_decoded"]`: qa-desktop's logits decoded the peer's way."""
     if _same(ours, peer):
         return "agree"
-    if _same(ours.get("words"), peer):
-        return "word_alignment"
-    if _same(ours.get("per_chunk"), peer):
+    if _same(peer.get("ours_decoded"), peer):
         return "global_scoring" if ours.get("windows", 1) > 1 else "word_alignment"
     return "other"
 
@@ -47,7 +45,7 @@ def compare(ours_answers: list[dict], peer_answers: list[dict], questions: dict[
     """Agreement of qa-desktop with one peer over the sample (matched by question id)."""
     peer_by_id = {a["id"]: a for a in peer_answers}
     counts = {"agree": 0, **{c: 0 for c in CLASSES}}
-    same_span = 0
+    same_span = not_redecoded = 0
     examples: dict[str, list] = {c: [] for c in CLASSES}
     n = 0
     for ours in ours_answers:
@@ -58,12 +56,13 @@ def compare(ours_answers: list[dict], peer_answers: list[dict], questions: dict[
         same_span += (ours["start"], ours["end"]) == (peer["start"], peer["end"])
         kind = classify(ours, peer)
         counts[kind] += 1
+        not_redecoded += kind != "agree" and peer.get("ours_decoded") is None
         if kind != "agree" and len(examples[kind]) < EXAMPLES_PER_CLASS:
             q = questions.get(ours["id"], {})
             examples[kind].append({
                 "id": ours["id"], "question": q.get("question", ""),
                 "ours": ours["answer"], "pipeline": peer["answer"],
-                "ours_decoded_per_window": (ours.get("per_chunk") or {}).get("answer"),
+                "ours_decoded_by_pipeline": (peer.get("ours_decoded") or {}).get("answer"),
                 "windows": ours.get("windows", 1),
             })
     pct = (lambda k: 100.0 * k / n if n else None)
@@ -73,6 +72,7 @@ def compare(ours_answers: list[dict], peer_answers: list[dict], questions: dict[
         "agree": counts["agree"],
         "agreement_pct": pct(counts["agree"]),
         "differ": {c: counts[c] for c in CLASSES},
+        "not_redecoded": not_redecoded,
         # The issue's bar: answers agree, differences from global scoring shown and set apart.
         "agreement_or_global_scoring_pct": pct(counts["agree"] + counts["global_scoring"]),
         "examples": {c: v for c, v in examples.items() if v},

@@ -12,8 +12,10 @@ Contestants, each in a process of its own and one after another (never concurren
 qa-desktop's engine on the ONNX model; the pipeline in fp32 with its defaults (batch 1), what
 a user gets; the pipeline under bf16 autocast with qa-desktop's batch size, the best-tuned peer;
 Optimum's own export of the same checkpoint in fp32 and dynamic int8 (optimum_peer), what an
-ONNX-savvy user gets. All run with the same thread count. Optimum needs the `bench` extra; when
-it is missing the bench says so and runs the rest. --quick shrinks every size for a smoke run in seconds.
+ONNX-savvy user gets. All run with the same thread count. The peers run in --peer-python
+(default: this python), which needs a transformers that still has the pipeline and Optimum
+(peer_env); what it lacks, or a missing reference checkpoint, is said in one line and the rest
+is measured. --quick shrinks every size for a smoke run in seconds.
 """
 
 from __future__ import annotations
@@ -146,9 +148,43 @@ def _inputs(args, plan: Plan, tokenizer, max_question_len: int):
                                        held_out_first=held)
 
 
-def run(args) -> int:
-    from qa_desktop.benchmark import answer_agreement, bench_report, machine_info, startup_probe
+def _peers(args, model, abilities) -> tuple[object | None, str | None]:
+    """The reference checkpoint when a peer can run, and why peers are not measured (one line)."""
     from qa_desktop.benchmark.reference_weights import find_reference
+    from qa_desktop.engine.errors import ModelError
+
+    wanted = ("pipeline",) + (() if args.no_optimum else ("optimum",))
+    missing = abilities.missing_line(wanted)
+    if not any(getattr(abilities, kind) is None for kind in wanted):
+        return None, missing
+    try:
+        return find_reference(args.reference, model), missing
+    except ModelError as exc:
+        if args.reference:
+            raise  # the user named it: a wrong --reference is an error
+        return None, f"peers not measured: {exc}"
+
+
+def _run_pipelines(plan: Plan, base_spec: dict, reference, python: str, device: str, batch: int,
+                   workdir: Path, workers: dict, warnings: list[str]) -> None:
+    """The pipeline in fp32 with its defaults (batch 1), and under bf16 autocast at qa-desktop's batch."""
+    for name, precision, batch_size in (("pipeline_fp32", "fp32", 1), ("pipeline_bf16", "bf16", batch)):
+        _say(f"{name.replace('_', ' ')} (batch {batch_size}) ...")
+        spec = {**base_spec, "role": "pipeline", "reference": str(reference.path),
+                "tokenizer_source": str(reference.tokenizer_source), "precision": precision,
+                "device": device, "batch_size": batch_size}
+        workers[name] = run_worker(name, spec, workdir, plan.worker_timeout_s, plan.threads, python)
+        info = workers[name].get("info") or {}
+        if info.get("model_uses_token_types") and not info.get("feeds_token_type_ids"):
+            note = ("the checkpoint's tokenizer does not list token_type_ids among its model "
+                    "inputs, so the pipeline runs the model without segment ids while qa-desktop "
+                    "feeds them: their logits and answers differ for that reason alone.")
+            if note not in warnings:
+                warnings.append(note)
+
+
+def run(args) -> int:
+    from qa_desktop.benchmark import answer_agreement, bench_report, machine_info, peer_env, startup_probe
     from qa_desktop.engine import model_store
     from qa_desktop.engine.model_directory import ModelDirectory
     from qa_desktop.engine.squad_metric import default_f1_unit
@@ -157,7 +193,11 @@ def run(args) -> int:
     model = ModelDirectory.open(model_store.resolve(args.model, ""))
     m = model.manifest
     needs_workers = bool(plan.parts & {"short", "long", "memory", "efficiency", "agreement"})
-    reference = find_reference(args.reference, model) if needs_workers else None
+    python = args.peer_python or sys.executable
+    abilities = peer_env.probe(python) if needs_workers else None
+    reference, missing_peers = _peers(args, model, abilities) if needs_workers else (None, None)
+    if missing_peers:
+        _say(missing_peers)
     tokenizer = model.load_tokenizer()
     tokenizer.no_truncation()
     tokenizer.no_padding()
@@ -180,43 +220,38 @@ def run(args) -> int:
     }
     workers: dict[str, dict | None] = {}
     warnings: list[str] = []
+    gemm = None
     busy = _cpu_busy_percent()
     if busy is not None and busy > BUSY_PERCENT:
         warnings.append(f"other processes kept the CPU {busy:.0f}% busy when the benchmark started: "
                         "timings are not reliable (thread pools that spin-wait suffer most).")
-    run_workers = needs_workers
     with tempfile.TemporaryDirectory(prefix="qa-desktop-bench-") as tmp:
         workdir = Path(tmp)
-        if run_workers:
+        if needs_workers:
             _say("qa-desktop engine ...")
             ours = run_worker("ours", {**base_spec, "role": "ours", "model_dir": str(model.path),
                                        "device": args.device}, workdir, plan.worker_timeout_s, plan.threads)
             workers["ours"] = ours
             info = ours.get("info") or {}
             peer_device = "cuda" if info.get("device") == "CUDA" else "cpu"
-            batch = int(info.get("batch_size") or 8)
             if info.get("fallback_reason"):
                 warnings.append(info["fallback_reason"])
-            peers = (("pipeline_fp32", "fp32", 1, False), ("pipeline_bf16", "bf16", batch, True))
-            for name, precision, batch_size, last in peers:
-                _say(f"{name.replace('_', ' ')} (batch {batch_size}) ...")
-                spec = {**base_spec, "role": "pipeline", "reference": str(reference.path),
-                        "tokenizer_source": str(reference.tokenizer_source), "precision": precision,
-                        "device": peer_device, "batch_size": batch_size}
-                if last and "efficiency" in plan.parts:
-                    spec["gemm"] = {"size": plan.gemm_size, "seconds": plan.gemm_seconds}
-                workers[name] = run_worker(name, spec, workdir, plan.worker_timeout_s, plan.threads)
-                peer_info = workers[name].get("info") or {}
-                if peer_info.get("model_uses_token_types") and not peer_info.get("feeds_token_type_ids"):
-                    note = ("the checkpoint's tokenizer does not list token_type_ids among its model "
-                            "inputs, so the pipeline runs the model without segment ids while qa-desktop "
-                            "feeds them: their logits and answers differ for that reason alone.")
-                    if note not in warnings:
-                        warnings.append(note)
-
-        missing_peers = None
-        if run_workers and reference is not None:
-            missing_peers = _run_optimum(args, plan, base_spec, reference, peer_device, workdir, workers, warnings)
+            if base_spec["agreement"] and _ok(ours):  # the peers decode qa-desktop's logits their way
+                windows = ours["agreement"]["windows"]
+                base_spec["agreement"] = [{**item, "ours_windows": windows.get(item["id"])}
+                                          for item in base_spec["agreement"]]
+            if reference is not None and abilities.pipeline is None:
+                _run_pipelines(plan, base_spec, reference, python, peer_device,
+                               int(info.get("batch_size") or 8), workdir, workers, warnings)
+            if reference is not None and abilities.optimum is None and not args.no_optimum:
+                _run_optimum(args, plan, base_spec, reference, python, peer_device, workdir, workers, warnings)
+            if "efficiency" in plan.parts:
+                _say("GEMM ceiling ...")
+                gemm = run_worker("gemm", {"role": "gemm", "size": plan.gemm_size, "seconds": plan.gemm_seconds,
+                                           "device": peer_device, "threads": plan.threads},
+                                  workdir, plan.worker_timeout_s, plan.threads)
+                if "error" in gemm:
+                    warnings.append(f"no GEMM ceiling (it needs torch): {gemm['error']}")
 
     startup = None
     if "startup" in plan.parts:
@@ -251,7 +286,8 @@ def run(args) -> int:
                   "long_tokens": workload.long_tokens, "long_paragraphs": workload.long_paragraphs,
                   "long_question": workload.long.question, "sample": len(workload.sample),
                   "dropped_long_questions": workload.dropped_long_questions},
-        workers=workers, startup=startup, agreement=agreement, config=model.config,
+        workers=workers, gemm=(gemm or {}).get("gemm"), startup=startup, agreement=agreement,
+        config=model.config,
         skipped=[p for p in PARTS if p not in plan.parts],
     )
     tokens = (report.get("weights_check") or {}).get("window_tokens") or {}
@@ -269,7 +305,7 @@ def run(args) -> int:
     if warnings:
         report["warnings"] = warnings
     if args.json:
-        print(json.dumps(_finite(report), ensure_ascii=False, allow_nan=False, default=_json_default))
+        print(json.dumps(_finite(report), ensure_ascii=False, allow_nan=False))
     else:
         print(bench_report.table(report))
     return 1 if report["errors"] else 0
@@ -290,26 +326,14 @@ def default_optimum_config() -> str:
     return "avx2"
 
 
-def _run_optimum(args, plan: Plan, base_spec: dict, reference, device: str, workdir: Path,
-                 workers: dict, warnings: list[str]) -> str | None:
-    """Optimum's fp32 and dynamic int8 peers, when the peer python has Optimum; else what is
-    missing (said, and in the report: a missing optional peer is not an error)."""
+def _run_optimum(args, plan: Plan, base_spec: dict, reference, python: str, device: str, workdir: Path,
+                 workers: dict, warnings: list[str]) -> None:
+    """Optimum's fp32 and dynamic int8 peers: each built in a process of its own, then measured."""
     import subprocess
 
-    from qa_desktop.benchmark.optimum_peer import INSTALL_HINT, missing
-
-    python = args.peer_python or sys.executable
-    if getattr(args, "no_optimum", False):
-        return "left out (--no-optimum)"
     if device != "cpu":
         warnings.append("Optimum peers skipped: they run on the CPU only here.")
-        return "CPU only"
-    gone = missing(python)
-    if gone:
-        message = f"Optimum peers not measured: {gone}. Install them with {INSTALL_HINT}."
-        _say(message)
-        warnings.append(message)
-        return message
+        return
     config = args.optimum_config or default_optimum_config()
     build_dir = workdir / "optimum"
     for name in OPTIMUM_PEERS:
@@ -327,7 +351,6 @@ def _run_optimum(args, plan: Plan, base_spec: dict, reference, device: str, work
         spec = {**base_spec, "role": "optimum", "reference": str(reference.path), "precision": precision,
                 "quantization_config": config, "build_dir": str(build_dir)}
         workers[name] = run_worker(name, spec, workdir, plan.worker_timeout_s, plan.threads, python)
-    return None
 
 
 def _ok(out: dict | None) -> bool:
@@ -343,11 +366,3 @@ def _finite(value):
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
-
-
-def _json_default(value):
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -65,10 +65,21 @@ def _max_logit_diff(ours: dict | None, peer: dict | None) -> float | None:
     return worst
 
 
+def _timings(ok: dict, part: str, unit: str, all_key: str) -> dict:
+    """One part's times, windows and answers per contestant (None where it was not measured)."""
+    def each(*keys):
+        return {p: _get(ok.get(p), part, *keys) for p in PEERS}
+
+    return {f"median_{unit}": each(f"median_{unit}"), f"forward_{unit}": each(f"forward_{unit}"),
+            f"all_{unit}": each(all_key),
+            "windows": {p: len(lengths or []) or None for p, lengths in each("window_lengths").items()},
+            "answers": each("answer", "answer")}
+
+
 def build(*, machine: dict, model: dict, reference: dict, settings: dict, workload: dict,
-          workers: dict[str, dict | None], startup: dict | None, agreement: dict | None,
-          config: dict, skipped: list[str]) -> dict:
-    """workers: {"ours"|"pipeline_fp32"|"pipeline_bf16": worker output, {"error": ...} or None}."""
+          workers: dict[str, dict | None], gemm: list[dict] | None, startup: dict | None,
+          agreement: dict | None, config: dict, skipped: list[str]) -> dict:
+    """workers: {name in PEERS: worker output or {"error": ...}}; gemm: the GEMM worker's rows."""
     report: dict = {"machine": machine, "model": model, "reference": reference, "settings": settings,
                     "inputs": workload, "skipped": skipped, "errors": {}}
     for name, out in workers.items():
@@ -79,14 +90,8 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
     ratios: dict = {}
 
     if "short" not in skipped and any(_get(o, "short") for o in ok.values()):
-        ms = {p: _get(ok.get(p), "short", "median_ms") for p in PEERS}
-        report["short"] = {
-            "median_ms": ms,
-            "forward_ms": {p: _get(ok.get(p), "short", "forward_ms") for p in PEERS},
-            "all_ms": {p: _get(ok.get(p), "short", "ms") for p in PEERS},
-            "windows": {p: len(_get(ok.get(p), "short", "window_lengths") or []) or None for p in PEERS},
-            "answers": {p: _get(ok.get(p), "short", "answer", "answer") for p in PEERS},
-        }
+        report["short"] = _timings(ok, "short", "ms", "ms")
+        ms = report["short"]["median_ms"]
         ratios["short_latency_vs_fp32"] = _ratio(ms["ours"], ms["pipeline_fp32"])
         ratios["short_latency_vs_bf16"] = _ratio(ms["ours"], ms["pipeline_bf16"])
         ratios["short_latency_vs_optimum_int8"] = _ratio(ms["ours"], ms["optimum_int8"])
@@ -98,14 +103,8 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         }
 
     if "long" not in skipped and any(_get(o, "long") for o in ok.values()):
-        s = {p: _get(ok.get(p), "long", "median_s") for p in PEERS}
-        report["long"] = {
-            "median_s": s,
-            "forward_s": {p: _get(ok.get(p), "long", "forward_s") for p in PEERS},
-            "all_s": {p: _get(ok.get(p), "long", "seconds") for p in PEERS},
-            "windows": {p: len(_get(ok.get(p), "long", "window_lengths") or []) or None for p in PEERS},
-            "answers": {p: _get(ok.get(p), "long", "answer", "answer") for p in PEERS},
-        }
+        report["long"] = _timings(ok, "long", "s", "seconds")
+        s = report["long"]["median_s"]
         ratios["long_speedup_vs_fp32"] = _ratio(s["pipeline_fp32"], s["ours"])
         ratios["long_speedup_vs_bf16"] = _ratio(s["pipeline_bf16"], s["ours"])
         ratios["long_time_vs_optimum_int8"] = _ratio(s["ours"], s["optimum_int8"])
@@ -122,7 +121,7 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         ratios["rss_after_long_vs_optimum_int8"] = _ratio(mem["after_long"]["ours"], mem["after_long"]["optimum_int8"])
 
     if "efficiency" not in skipped:
-        report["efficiency"] = _efficiency(ok, config)
+        report["efficiency"] = _efficiency(ok, gemm, config)
 
     if startup is not None:
         bare, app = _get(startup, "bare", "median_s"), _get(startup, "app", "median_s")
@@ -141,8 +140,8 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
         ratios["agreement_vs_fp32_pct"] = _get(agreement, "vs_pipeline_fp32", "agreement_or_global_scoring_pct")
         ratios["agreement_exact_vs_fp32_pct"] = _get(agreement, "vs_pipeline_fp32", "agreement_pct")
 
-    # Optimum is optional (the bench extra): its ratios only when it was measured.
-    ratios = {k: v for k, v in ratios.items() if v is not None or "optimum" not in k}
+    # Every peer is optional (the peer python may lack it): a ratio only where both sides were measured.
+    ratios = {k: v for k, v in ratios.items() if v is not None}
     report["ratios"] = ratios
     report["targets"] = []
     for name, what, op, bound in TARGETS:
@@ -155,15 +154,12 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
     return report
 
 
-def _efficiency(ok: dict, config: dict) -> dict:
+def _efficiency(ok: dict, gemm_rows: list[dict] | None, config: dict) -> dict:
     try:
         shape = EncoderShape.from_config(config)
     except ValueError as exc:
         return {"error": str(exc)}
-    gemm = None
-    for out in ok.values():
-        if out.get("gemm"):
-            gemm = {g["dtype"]: g for g in out["gemm"]}
+    gemm = {g["dtype"]: g for g in gemm_rows} if gemm_rows else None
     basis = "long" if any(_get(o, "long") for o in ok.values()) else "short"
     achieved, seconds, gflop = {}, {}, {}
     for p in PEERS:
@@ -212,9 +208,8 @@ def _met(report: dict, *names: str) -> str:
 def _optimum_block(report: dict) -> list[str]:
     """Optimum's peers beside qa-desktop: times, RSS and ours ÷ theirs (issue 13's target)."""
     c, r = report.get("contestants", {}), report.get("ratios", {})
-    missing = report.get("missing_peers")
     if not (c.get("optimum_fp32") or c.get("optimum_int8")):
-        return ["", f"Optimum peers: not measured ({missing})"] if missing else []
+        return []
     short, long_, mem = report.get("short") or {}, report.get("long") or {}, report.get("memory_mb") or {}
     config = (c.get("optimum_int8") or {}).get("quantization_config")
     lines = ["", _row("", ["qa-desktop", "Optimum fp32", "Optimum int8", "÷ Optimum int8"], "target")]
@@ -255,6 +250,8 @@ def table(report: dict) -> str:
                  f"{inputs['sample']} questions{' (held-out articles)' if inputs.get('held_out') else ''}")
     if report["settings"].get("quick"):
         lines.append("QUICK smoke run: tiny sizes, numbers are not a benchmark")
+    if report.get("missing_peers"):
+        lines.append(report["missing_peers"])
     lines.append("")
     r = report.get("ratios", {})
     if any(report.get(k) for k in ("short", "long", "memory_mb")):
@@ -322,7 +319,8 @@ def table(report: dict) -> str:
             lines.append(f"answers vs {LABELS[peer_name]}: {a['agree']}/{a['questions']} agree "
                          f"({_f(a['agreement_pct'])}%, {a['same_span']} same span); differ by global "
                          f"scoring {d['global_scoring']}, word alignment {d['word_alignment']}, other "
-                         f"{d['other']} → {_f(a['agreement_or_global_scoring_pct'])}% agree or global-scoring"
+                         f"{d['other']} ({a['not_redecoded']} of them cut into other windows by the pipeline) → "
+                         f"{_f(a['agreement_or_global_scoring_pct'])}% agree or global-scoring"
                          + (f"   target ≥98% {_met(report, 'agreement_vs_fp32_pct')}" if peer_name == "pipeline_fp32" else ""))
             for kind, examples in a.get("examples", {}).items():
                 for e in examples[:2]:

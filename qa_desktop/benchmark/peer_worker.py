@@ -3,10 +3,11 @@
     python -m qa_desktop.benchmark.peer_worker SPEC.json OUT.json
 
 SPEC names the contestant ("ours": qa-desktop's engine; "pipeline": the transformers pipeline
-peer in fp32 or bf16; "optimum": Optimum's export, fp32 or dynamic int8, through its pipeline) and the inputs; OUT receives the numbers. A process per contestant keeps
-their memory, thread pools and imports apart: RSS is the contestant's alone, and the qa-desktop
-process never imports torch, as the app does not. Order inside: load → RSS → warm-up → long
-document → RSS → short passage → weights check → agreement sample → (GEMM ceiling).
+in fp32 or bf16; "optimum": Optimum's export, fp32 or dynamic int8, through its pipeline;
+"gemm": only the matrix-multiply ceiling) and the inputs; OUT receives the numbers. A process
+per contestant keeps their memory, thread pools and imports apart: RSS is the contestant's
+alone, and the qa-desktop process never imports torch, as the app does not. Order inside: load
+→ RSS → warm-up → long document → RSS → short passage → weights check → agreement sample.
 """
 
 from __future__ import annotations
@@ -51,9 +52,6 @@ class _Ours:
         if spec.get("batch_size"):
             options["batch_size"] = int(spec["batch_size"])
         self.qa = QuestionAnswerer.load(spec["model_dir"], **options)
-        tokenizer = self.qa.features.tokenizer
-        cls = self.qa.model.token("cls")
-        self.cls_id = tokenizer.token_to_id(cls) if cls else None
         self.last = None
 
     def info(self) -> dict:
@@ -80,22 +78,13 @@ class _Ours:
     def window_lengths(self) -> list[int]:
         return [w.seq_len for w in self.last.windows]
 
-    def explain(self, question: str, context: str, result: dict) -> dict:
-        """The last answer decoded the pipeline's way (per-chunk softmax, words), for agreement."""
-        from qa_desktop.benchmark.pipeline_decoding import (chunks_from_prediction, select_answers,
-                                                            widen_to_words)
-
+    def explain(self, item: dict) -> dict:
+        """The last answer's windows, with their ids and logits for the peers to decode."""
         p = self.last
-        tokens = self.qa.tokenized(context)
-        chunks = chunks_from_prediction(p, tokens.offsets, tokens.word_ids, self.cls_id)
-        per_chunk = select_answers(context, chunks, top_k=1, max_answer_len=p.max_answer_len)
-        out = {"windows": len(p.windows)}
-        if per_chunk:
-            out["per_chunk"] = {"answer": per_chunk[0].text, "start": per_chunk[0].start, "end": per_chunk[0].end}
-        if p.best is not None:
-            c0, c1 = widen_to_words(p.best.start_token, p.best.end_token, tokens.offsets, tokens.word_ids)
-            out["words"] = {"answer": context[c0:c1], "start": c0, "end": c1}
-        return out
+        return {"windows": len(p.windows), "logits": [
+            {"input_ids": [int(x) for x in w.input_ids],
+             "start": [float(x) for x in p.start_logits[w.index, :w.seq_len]],
+             "end": [float(x) for x in p.end_logits[w.index, :w.seq_len]]} for w in p.windows]}
 
     def window_logits(self, question: str, context: str):
         self.answer(question, context)
@@ -103,17 +92,23 @@ class _Ours:
         return self.last.start_logits[0, :n], self.last.end_logits[0, :n]
 
 
-class _Pipeline:
-    def __init__(self, spec: dict):
-        from qa_desktop.benchmark.peer_pipeline import PipelinePeer
+class _Peer:
+    """A pipeline peer (peer_pipeline): transformers on the PyTorch weights, or Optimum's export."""
 
-        s = spec["settings"]
-        self.peer = PipelinePeer(
-            spec["reference"], tokenizer_source=spec.get("tokenizer_source"), precision=spec["precision"],
-            threads=spec["threads"], device=spec["device"], batch_size=spec.get("batch_size") or 1,
-            max_seq_len=s["max_seq_len"], doc_stride=s["doc_stride"], max_answer_len=s["max_answer_len"],
-            max_question_len=s["max_question_len"],
-        )
+    def __init__(self, spec: dict):
+        if spec["role"] == "optimum":
+            from qa_desktop.benchmark.optimum_peer import optimum_peer
+
+            self.peer = optimum_peer(spec["reference"], Path(spec["build_dir"]), spec["settings"],
+                                     precision=spec["precision"],
+                                     config=spec.get("quantization_config") or "avx512_vnni",
+                                     threads=spec["threads"])
+        else:
+            from qa_desktop.benchmark.peer_pipeline import torch_peer
+
+            self.peer = torch_peer(spec["reference"], spec["settings"], tokenizer_source=spec.get("tokenizer_source"),
+                                   precision=spec["precision"], threads=spec["threads"], device=spec["device"],
+                                   batch_size=spec.get("batch_size") or 1)
 
     def info(self) -> dict:
         import torch
@@ -122,12 +117,10 @@ class _Pipeline:
         return {"kind": self.peer.kind, "precision": self.peer.precision, "device": self.peer.device,
                 "batch_size": self.peer.batch_size, "torch": torch.__version__,
                 "transformers": transformers.__version__, "torch_threads": torch.get_num_threads(),
-                "attention": getattr(self.peer.model.config, "_attn_implementation", None),
                 "feeds_token_type_ids": self.peer.feeds_token_type_ids,
-                "model_uses_token_types": self.peer.model_uses_token_types}
+                "model_uses_token_types": self.peer.model_uses_token_types, **self.peer.details}
 
     def answer(self, question: str, context: str) -> dict:
-        self.peer.log.reset()
         return self.peer.answer(question, context)
 
     def forward_seconds(self) -> float:
@@ -136,47 +129,39 @@ class _Pipeline:
     def window_lengths(self) -> list[int]:
         return list(self.peer.log.lengths)
 
-    def explain(self, question: str, context: str, result: dict) -> dict:
-        return {"windows": len(self.peer.log.lengths)}
+    def explain(self, item: dict) -> dict:
+        """Windows read, and qa-desktop's logits for the question decoded by this pipeline."""
+        out = {"windows": len(self.peer.log.lengths)}
+        if item.get("ours_windows"):
+            out["ours_decoded"] = self.peer.decode(item["question"], item["context"], item["ours_windows"])
+        return out
 
     def window_logits(self, question: str, context: str):
         return self.peer.window_logits(question, context)
 
 
-class _Optimum(_Pipeline):
-    """Optimum's ORTModelForQuestionAnswering (optimum_peer); built from the reference first."""
-
-    def __init__(self, spec: dict):
-        from qa_desktop.benchmark.optimum_peer import OptimumPeer
-
-        s = spec["settings"]
-        self.peer = OptimumPeer(
-            spec["reference"], Path(spec["build_dir"]), precision=spec["precision"],
-            config=spec.get("quantization_config") or "avx512_vnni", threads=spec["threads"],
-            max_seq_len=s["max_seq_len"], doc_stride=s["doc_stride"], max_answer_len=s["max_answer_len"],
-        )
-
-    def info(self) -> dict:
-        import onnxruntime
-        import transformers
-
-        return {"kind": self.peer.kind, "precision": self.peer.precision,
-                "quantization_config": self.peer.config if self.peer.precision == "int8" else None,
-                "directory": str(self.peer.directory), "build_s": self.peer.build_s,
-                "transformers": transformers.__version__, "onnxruntime": onnxruntime.__version__}
+CONTESTANTS = {"ours": _Ours, "pipeline": _Peer, "optimum": _Peer}
 
 
-CONTESTANTS = {"ours": _Ours, "pipeline": _Pipeline, "optimum": _Optimum}
-
-
-def _timed(contestant, question: str, context: str) -> tuple[dict, float]:
-    t0 = time.perf_counter()
-    result = contestant.answer(question, context)
-    return result, time.perf_counter() - t0
+def _timed(contestant, item: dict, repeats: int) -> tuple[dict, list[float], list[float]]:
+    """The last answer, and each repeat's seconds in all and inside the model's forward."""
+    seconds, forward = [], []
+    for _ in range(max(1, int(repeats))):
+        t0 = time.perf_counter()
+        result = contestant.answer(item["question"], item["context"])
+        seconds.append(time.perf_counter() - t0)
+        forward.append(contestant.forward_seconds())
+    return result, seconds, forward
 
 
 def run(spec: dict) -> dict:
     out: dict = {"role": spec["role"]}
+    if spec["role"] == "gemm":
+        from qa_desktop.benchmark.gemm_ceiling import measure
+
+        out["gemm"] = [measure(spec["size"], dtype, spec["device"], spec["seconds"], spec["threads"])
+                       for dtype in ("bf16", "fp32")]
+        return out
     t0 = time.perf_counter()
     if spec["role"] == "ours":
         import numpy  # noqa: F401 - what the engine needs before the model: the baseline
@@ -196,17 +181,12 @@ def run(spec: dict) -> dict:
     short, long_ = spec.get("short"), spec.get("long")
     warm = short or long_
     if warm:
-        _timed(contestant, warm["question"], warm["context"])
+        _timed(contestant, warm, 1)
 
     if long_:
-        times, forward = [], []
-        for _ in range(max(1, int(spec.get("long_repeats", 1)))):
-            result, dt = _timed(contestant, long_["question"], long_["context"])
-            times.append(dt)
-            forward.append(contestant.forward_seconds())
-        lengths = contestant.window_lengths()
+        result, times, forward = _timed(contestant, long_, spec.get("long_repeats", 1))
         out["long"] = {"seconds": times, "median_s": statistics.median(times),
-                       "forward_s": statistics.median(forward), "window_lengths": lengths,
+                       "forward_s": statistics.median(forward), "window_lengths": contestant.window_lengths(),
                        "answer": result}
         rss["after_long"] = _memory_now()
         peak = peak_rss_bytes()
@@ -214,11 +194,7 @@ def run(spec: dict) -> dict:
         rss["peak_after_long"] = max(peak or 0, rss["after_long"])
 
     if short:
-        times, forward = [], []
-        for _ in range(max(1, int(spec.get("repeats", 1)))):
-            result, dt = _timed(contestant, short["question"], short["context"])
-            times.append(dt)
-            forward.append(contestant.forward_seconds())
+        result, times, forward = _timed(contestant, short, spec.get("repeats", 1))
         out["short"] = {"ms": [t * 1e3 for t in times], "median_ms": statistics.median(times) * 1e3,
                         "forward_ms": statistics.median(forward) * 1e3,
                         "window_lengths": contestant.window_lengths(), "answer": result}
@@ -226,21 +202,17 @@ def run(spec: dict) -> dict:
         out["short"]["logits"] = {"start": [float(x) for x in start], "end": [float(x) for x in end]}
 
     if spec.get("agreement"):
-        answers, t0 = [], time.perf_counter()
+        answers, windows, t0 = [], {}, time.perf_counter()
         for item in spec["agreement"]:
             result = contestant.answer(item["question"], item["context"])
-            result.update(contestant.explain(item["question"], item["context"], result))
+            result.update(contestant.explain(item))
+            if "logits" in result:  # qa-desktop's windows go to the peers, not into its answers
+                windows[item["id"]] = result.pop("logits")
             result["id"] = item["id"]
             answers.append(result)
-        out["agreement"] = {"answers": answers, "seconds": time.perf_counter() - t0}
+        out["agreement"] = {"answers": answers, "windows": windows, "seconds": time.perf_counter() - t0}
 
     out["rss"] = rss
-    if spec.get("gemm"):
-        from qa_desktop.benchmark.gemm_ceiling import measure
-
-        g = spec["gemm"]
-        out["gemm"] = [measure(g["size"], dtype, spec["device"], g["seconds"], spec["threads"])
-                       for dtype in ("bf16", "fp32")]
     return out
 
 

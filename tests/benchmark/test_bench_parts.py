@@ -1,70 +1,45 @@
-"""The benchmark's pure parts, without running a model: the pipeline's answer selection, the
-agreement classes, the workload builder, FLOP counting and argument checks."""
+"""The benchmark's parts that need no peer: the agreement classes, the workload builder, FLOP
+counting, argument checks, the lever sweep and what the bench says about a peer python."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+from pathlib import Path
 
-import numpy as np
 import pytest
 
-from qa_desktop.benchmark import answer_agreement, bench_inputs
+from qa_desktop.benchmark import answer_agreement, bench_inputs, peer_env
 from qa_desktop.benchmark.bench_command import make_plan
 from qa_desktop.benchmark.model_flops import EncoderShape
-from qa_desktop.benchmark.pipeline_decoding import Chunk, chunk_spans, select_answers
 from qa_desktop.engine.errors import QaDesktopError
 
-
-def _chunk(start, end, answerable, spans):
-    return Chunk(np.asarray(start, np.float32), np.asarray(end, np.float32),
-                 np.asarray(answerable, bool), lambda s, e: spans[(s, e)] if (s, e) in spans else (s, e))
-
-
-def test_pipeline_masks_cls_and_question_and_limits_length():
-    # tokens: CLS q q SEP p p p SEP; only 4..6 may be answers (CLS is kept in the softmax).
-    answerable = [1, 0, 0, 0, 1, 1, 1, 0]
-    start = [9, 50, 50, 50, 1, 3, 2, 50]
-    end = [9, 50, 50, 50, 1, 2, 4, 50]
-    spans = chunk_spans(_chunk(start, end, answerable, {}), top_k=3, max_answer_len=2)
-    assert spans[0][:2] == (5, 6)  # 3 + 4, within 2 tokens
-    assert all(4 <= s <= e <= 6 and e - s < 2 for s, e, _ in spans)
-    whole = chunk_spans(_chunk(start, end, answerable, {}), top_k=1, max_answer_len=30)
-    assert whole[0][:2] == (5, 6)
-
-
-def test_pipeline_normalizes_per_window_and_merges_same_text():
-    # Window A: a sharp answer; window B: logits far higher everywhere but flat.
-    a = _chunk([0, 0, 8, 0], [0, 0, 8, 0], [1, 0, 1, 1], {(2, 2): (10, 15)})
-    b = _chunk([0, 0, 20, 20], [0, 0, 20, 20], [1, 0, 1, 1], {(2, 2): (30, 35), (2, 3): (30, 40),
-                                                               (3, 3): (36, 40)})
-    context = "x" * 10 + "Paris" + "x" * 15 + "flat1 flat2" + "x" * 10
-    best = select_answers(context, [a, b], top_k=1, max_answer_len=5)[0]
-    # Per-window softmax: A's answer has P≈1, B's spans share their mass, so A wins although
-    # B's raw logits are much larger (global scoring would pick B).
-    assert best.text == "Paris"
-    same = _chunk([0, 0, 5, 5], [0, 0, 5, 5], [1, 0, 1, 1], {(2, 2): (10, 15), (2, 3): (10, 15),
-                                                              (3, 3): (10, 15)})
-    merged = select_answers(context, [same], top_k=1, max_answer_len=5)[0]
-    assert merged.text == "Paris" and merged.score == pytest.approx(3 * 0.4983 ** 2, abs=1e-3)
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def test_agreement_classes():
     peer = {"answer": "the Eiffel Tower", "start": 10, "end": 26}
     assert answer_agreement.classify({"answer": "Eiffel Tower", "start": 14, "end": 26}, peer) == "agree"
-    words = {"answer": "Eiffel Tow", "start": 14, "end": 24, "words": {"answer": "Eiffel Tower", "start": 14, "end": 26}}
-    assert answer_agreement.classify(words, peer) == "word_alignment"
-    global_ = {"answer": "Paris", "start": 0, "end": 5, "windows": 3,
-               "per_chunk": {"answer": "the Eiffel Tower", "start": 10, "end": 26}}
-    assert answer_agreement.classify(global_, peer) == "global_scoring"
-    assert answer_agreement.classify({**global_, "windows": 1}, peer) == "word_alignment"
-    assert answer_agreement.classify({"answer": "Paris", "start": 0, "end": 5, "windows": 1}, peer) == "other"
+    # The pipeline, decoding qa-desktop's own logits, gives its own answer: only decoding differs.
+    decoded = {**peer, "ours_decoded": {"answer": "the Eiffel Tower", "start": 10, "end": 26}}
+    several = {"answer": "Paris", "start": 0, "end": 5, "windows": 3}
+    assert answer_agreement.classify(several, decoded) == "global_scoring"
+    assert answer_agreement.classify({**several, "windows": 1}, decoded) == "word_alignment"
+    # Decoded the pipeline's way, qa-desktop's logits still give another answer: the logits differ.
+    elsewhere = {**peer, "ours_decoded": {"answer": "Paris", "start": 0, "end": 5}}
+    assert answer_agreement.classify(several, elsewhere) == "other"
+    assert answer_agreement.classify(several, {**peer, "ours_decoded": None}) == "other"
 
-    ours = [{"id": "a", **peer}, {"id": "b", **global_}]
-    peers = [{"id": "a", **peer}, {"id": "b", **peer}]
+    ours = [{"id": "a", **peer}, {"id": "b", **several}, {"id": "c", **several}]
+    peers = [{"id": "a", **peer}, {"id": "b", **decoded}, {"id": "c", **peer, "ours_decoded": None}]
     summary = answer_agreement.compare(ours, peers, {"a": {"question": "?"}, "b": {"question": "where?"}})
-    assert summary["agree"] == 1 and summary["differ"]["global_scoring"] == 1
-    assert summary["agreement_pct"] == 50.0 and summary["agreement_or_global_scoring_pct"] == 100.0
+    assert summary["agree"] == 1 and summary["differ"] == {"global_scoring": 1, "word_alignment": 0, "other": 1}
+    assert summary["not_redecoded"] == 1
+    assert summary["agreement_pct"] == pytest.approx(100 / 3)
+    assert summary["agreement_or_global_scoring_pct"] == pytest.approx(200 / 3)
     assert summary["examples"]["global_scoring"][0]["question"] == "where?"
+    assert summary["examples"]["global_scoring"][0]["ours_decoded_by_pipeline"] == "the Eiffel Tower"
 
 
 def test_workload_from_builtin_passages():
@@ -121,3 +96,40 @@ def test_lever_sweep_runs_each_lever_in_its_own_process(tiny_bert_model, capsys)
     assert rows["batch 1"]["batch_size"] == 1 and rows["engine defaults"]["batch_size"] > 1
     for r in rows.values():
         assert r["short_ms"] > 0 and r["long_s"] > 0 and r["rss_long_mb"] > 0 and r["windows"] > 1
+
+
+def test_a_python_without_the_peers_is_told_what_is_missing_and_how_to_get_it(tmp_path):
+    # A python without any site packages: neither torch nor transformers nor Optimum.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    bare = str(tmp_path / "bare" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python"))
+    abilities = peer_env.probe(bare)
+    assert "cannot import torch, transformers" in abilities.pipeline
+    assert "cannot import optimum.onnxruntime" in abilities.optimum
+    line = abilities.missing_line()
+    assert "\n" not in line and line.startswith("peers not measured: the transformers pipeline")
+    assert all(command in line for command in peer_env.PEER_ENV_COMMANDS)
+    assert "Optimum" not in abilities.missing_line(("pipeline",))
+    broken = peer_env.probe(str(tmp_path / "no-such-python"))
+    assert broken.pipeline.startswith("cannot run") and broken.missing_line()
+
+
+def test_this_python_says_why_it_has_no_pipeline():
+    import transformers
+
+    major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+    abilities = peer_env.probe(sys.executable)
+    if (major, minor) >= (5, 3):
+        assert abilities.pipeline == (f"{sys.executable} has transformers {transformers.__version__}, which "
+                                      "has no question-answering pipeline: it was removed in 5.3")
+    else:
+        assert abilities.pipeline is None
+
+
+def test_readme_and_ci_make_the_peer_environment_the_bench_names():
+    readme = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    performance = readme[readme.index("## Performance"):readme.index("## Training the bundled models")]
+    ci = (CHECKOUT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in peer_env.PEER_ENV_COMMANDS:
+        assert command in performance, command
+        assert command in ci, command
+    assert f"/{peer_env.PEER_ENV_DIR}/" in (CHECKOUT / ".gitignore").read_text(encoding="utf-8").splitlines()

@@ -1,16 +1,22 @@
-"""`qa-desktop bench --quick` end to end on the tiny model: every part runs, the JSON has the
-report's shape and its numbers are finite and positive. No timing is asserted."""
+"""`qa-desktop bench --quick` end to end on the tiny model: with a peer python, every peer and
+part runs; without the pipeline, the bench says so in one line and measures the rest. The JSON
+has the report's shape and its numbers are finite and positive. No timing is asserted."""
 
 from __future__ import annotations
 
 import json
 import math
+import sys
+
+import pytest
+from bench_peer import peer_python
 
 from qa_desktop import cli
-from qa_desktop.benchmark import bench_report
+from qa_desktop.benchmark import bench_report, peer_env
 from qa_desktop.benchmark.builtin_passages import PASSAGES
 
 PEERS = ("ours", "pipeline_fp32", "pipeline_bf16")
+OPTIMUM = ("optimum_fp32", "optimum_int8")
 
 
 def _squad_file(path):
@@ -31,20 +37,29 @@ def _positive(value, where: str) -> None:
 
 
 def test_quick_bench_json(tiny_bert_model, tiny_bert_checkpoint, tmp_path, capsys):
+    python = peer_python()
     data = _squad_file(tmp_path / "sample.json")
     code = cli.main(["bench", "--quick", "--model", str(tiny_bert_model), "--reference",
                      str(tiny_bert_checkpoint), "--threads", "1", "--data", str(data), "--json",
-                     "--no-optimum"])
+                     "--peer-python", python, "--optimum-config", "avx2", "--skip", "startup"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     report = json.loads(captured.out)
 
     assert report["errors"] == {}
+    assert "missing_peers" not in report
     assert report["settings"]["quick"] is True and report["settings"]["threads"] == 1
     assert report["inputs"]["source"] == str(data)
-    assert set(report["contestants"]) == set(PEERS)
+    assert set(report["contestants"]) == set(PEERS + OPTIMUM)
+    # The real pipeline of the peer python's transformers, not a copy of it.
+    assert report["contestants"]["pipeline_fp32"]["kind"].startswith("transformers 4.")
     assert "QuestionAnsweringPipeline" in report["contestants"]["pipeline_fp32"]["kind"]
     assert report["contestants"]["pipeline_bf16"]["precision"] == "bf16"
+    assert report["contestants"]["optimum_int8"]["quantization_config"] == "avx2"
+    for peer in OPTIMUM:
+        _positive(report["short"]["median_ms"][peer], f"short.median_ms.{peer}")
+        _positive(report["long"]["median_s"][peer], f"long.median_s.{peer}")
+    _positive(report["ratios"]["short_latency_vs_optimum_int8"], "short_latency_vs_optimum_int8")
 
     for part in ("short", "long"):
         key = "median_ms" if part == "short" else "median_s"
@@ -86,11 +101,55 @@ def test_quick_bench_json(tiny_bert_model, tiny_bert_checkpoint, tmp_path, capsy
 
     sample = report["inputs"]["sample"]
     assert sample == 12
-    for peer in ("pipeline_fp32", "pipeline_bf16"):
+    for peer in ("pipeline_fp32", "pipeline_bf16", *OPTIMUM):
         a = report["agreement"][f"vs_{peer}"]
         assert a["questions"] == sample
         assert a["agree"] + sum(a["differ"].values()) == sample
         assert 0 <= a["agreement_pct"] <= a["agreement_or_global_scoring_pct"] <= 100
+        if tokens["ours"] == tokens["pipeline_fp32"]:
+            # Same tokenizer, so the same windows: the pipeline decoded qa-desktop's logits for
+            # every question that differs.
+            assert a["not_redecoded"] == 0, a
+
+    # The same report renders as the terminal table.
+    text = bench_report.table(report)
+    for row in ("short passage", "long document", "RSS after model load", "model GFLOP/s",
+                "Optimum int8", "answers vs pipeline fp32", "targets met"):
+        assert row in text, row
+
+
+def test_quick_bench_without_the_pipeline_measures_the_rest(tiny_bert_model, tmp_path, capsys):
+    """This python's transformers (5.3 or later) has no question-answering pipeline: the bench
+    says so in one line, with the commands that make a peer environment, and measures everything
+    else; it needs no reference checkpoint for that."""
+    missing = peer_env.probe(sys.executable).pipeline
+    if missing is None:
+        pytest.skip("this python's transformers still has the question-answering pipeline")
+    data = _squad_file(tmp_path / "sample.json")
+    code = cli.main(["bench", "--quick", "--model", str(tiny_bert_model), "--threads", "1", "--data",
+                     str(data), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Traceback" not in captured.err
+    said = [line for line in captured.err.splitlines() if "not measured" in line]
+    assert len(said) == 1, captured.err
+    assert "no question-answering pipeline: it was removed in 5.3" in said[0]
+    assert all(command in said[0] for command in peer_env.PEER_ENV_COMMANDS)
+    report = json.loads(captured.out)
+
+    assert report["errors"] == {} and report["reference"] is None
+    assert report["missing_peers"] == said[0].removeprefix("bench: ")
+    assert set(report["contestants"]) == {"ours"}
+    _positive(report["short"]["median_ms"]["ours"], "short.median_ms.ours")
+    _positive(report["long"]["median_s"]["ours"], "long.median_s.ours")
+    for moment in ("after_load", "after_long"):
+        _positive(report["memory_mb"][moment]["ours"], f"memory_mb.{moment}.ours")
+    _positive(report["efficiency"]["achieved_gflops"]["ours"], "achieved_gflops.ours")
+    _positive(report["efficiency"]["gemm"]["bf16"]["gflops"], "gemm.bf16")
+    assert report["agreement"]["accuracy"]["ours"]["questions"] == report["inputs"]["sample"]
+    # Only ratios whose both sides were measured.
+    assert all(value is not None for value in report["ratios"].values())
+    assert not any("pipeline" in name or "optimum" in name for name in report["ratios"])
 
     startup = report["startup"]
     _positive(startup["bare_window_s"], "startup.bare_window_s")
@@ -100,27 +159,6 @@ def test_quick_bench_json(tiny_bert_model, tiny_bert_checkpoint, tmp_path, capsy
     else:  # no window to launch (yet), or it failed: the report says why
         assert startup["unavailable"] or startup["errors"]
 
-    # The same report renders as the terminal table.
     text = bench_report.table(report)
-    for row in ("short passage", "long document", "RSS after model load", "model GFLOP/s",
-                "start-up", "answers vs pipeline fp32", "targets met"):
+    for row in ("short passage", "long document", "RSS after model load", "start-up", said[0].removeprefix("bench: ")):
         assert row in text, row
-
-
-def test_bench_says_what_is_missing_when_optimum_is_not_installed(tiny_bert_model, tiny_bert_checkpoint,
-                                                                  tmp_path, capsys):
-    import subprocess
-    import sys
-
-    # A python without any site packages: Optimum (and everything else) cannot be imported.
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
-    bare = tmp_path / "bare" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    code = cli.main(["bench", "--quick", "--model", str(tiny_bert_model), "--reference",
-                     str(tiny_bert_checkpoint), "--threads", "1", "--skip",
-                     "long,memory,efficiency,startup,agreement", "--peer-python", str(bare)])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err  # a missing optional peer is not an error
-    assert "Optimum peers not measured" in captured.err
-    assert "cannot import optimum.onnxruntime" in captured.err and ".[bench]" in captured.err
-    assert "Optimum peers: not measured" in captured.out
-    assert "optimum" not in " ".join(line for line in captured.out.splitlines() if "targets met" in line)
