@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -79,6 +78,8 @@ def reflow_pdf_page(text: str) -> str:
 
     A paragraph ends at a blank line, before a list item, or after a line that ends a sentence
     well short of the page's usual line length (the last line of a paragraph)."""
+    import statistics  # here: the window's start-up imports this module, and statistics pulls in decimal
+
     lines = [line.strip() for line in text.split("\n")]
     full = statistics.median([len(line) for line in lines if line] or [0])
     out: list[str] = []
