@@ -41,7 +41,9 @@ def _add_windows_option(parser: argparse.ArgumentParser) -> None:
                              "and their neighbours")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
+    """The one parser. `with_commands=False` leaves the subcommands out: a launch of the window
+    (no subcommand named) does not pay for building and importing them before its first paint."""
     parser = argparse.ArgumentParser(prog="qa-desktop", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model for the window (directory or name)")
@@ -52,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a passage file to open (also: qa-desktop FILE); with --screenshot: the passage")
     parser.add_argument("--question", default=None, help="with --screenshot: the question")
     parser.add_argument("--self-test", action="store_true", help="answer a built-in question and exit")
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command")
 
     ask = sub.add_parser("ask", help="answer a question about a passage")
@@ -122,7 +127,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith("-") and argv[0] not in SUBCOMMANDS:
         argv = ["--file", argv[0], *argv[1:]]
-    return build_parser().parse_args(argv)
+    commands = any(a in SUBCOMMANDS or a in ("-h", "--help") for a in argv)
+    return build_parser(with_commands=commands).parse_args(argv)
 
 
 def load_answerer(model: str | None, passage: str, device: str, threads: int | None, windows: str = "all"):

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QFileDialog
 
 from qa_desktop.engine.errors import QaDesktopError
 from qa_desktop.gui.background_operation import BackgroundOperation
-from qa_desktop.gui.model_import_dialog import ModelImportDialog
 from qa_desktop.gui.window_actions import EXPORT_ACTIONS
 from qa_desktop.gui.window_operations import OPEN_FILTER
 
@@ -37,6 +36,8 @@ class FileDialogs:
             self.open_model_directory(path)
 
     def choose_import(self) -> None:
+        from qa_desktop.gui.model_import_dialog import ModelImportDialog  # dialogs load when first used
+
         dialog = ModelImportDialog(self, start_dir=self.settings.last_directory)
         if dialog.exec() == ModelImportDialog.DialogCode.Accepted:
             self.import_model(dialog.request())

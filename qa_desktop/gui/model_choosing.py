@@ -10,7 +10,6 @@ from qa_desktop.engine import model_store
 from qa_desktop.gui import window_operations as operations
 from qa_desktop.gui.background_operation import BackgroundOperation
 from qa_desktop.gui.model_import import ModelImportRequest
-from qa_desktop.gui.model_import_dialog import ImportProgressDialog
 from qa_desktop.gui.prepared_answer import ModelInfo
 
 
@@ -91,6 +90,8 @@ class ModelChoosing:
         self.load_model(self.session.model_spec)
 
     def import_model(self, request: ModelImportRequest) -> BackgroundOperation:
+        from qa_desktop.gui.model_import_dialog import ImportProgressDialog  # dialogs load when first used
+
         dialog = ImportProgressDialog(self, f"Importing {request.name}")
 
         def imported(path: Path) -> None:
