@@ -4,7 +4,7 @@
 
 Parts (each can be left out with --skip): short (one SQuAD-sized paragraph, median latency),
 long (a ~20k-token document, time to answer), memory (RSS after load and after the long
-document), efficiency (model GFLOP/s against a large bf16 GEMM of the same run), startup
+document), efficiency (model GFLOP/s against this machine's faster large GEMM, bf16 or fp32, in the same run), startup
 (launch → window shown with the model ready, against a bare PySide6 window) and agreement
 (answers on a question sample, differences explained).
 
@@ -168,7 +168,14 @@ def _peers(args, model, abilities) -> tuple[object | None, str | None]:
 def _run_pipelines(plan: Plan, base_spec: dict, reference, python: str, device: str, batch: int,
                    workdir: Path, workers: dict, warnings: list[str]) -> None:
     """The pipeline in fp32 with its defaults (batch 1), and under bf16 autocast at qa-desktop's batch."""
-    for name, precision, batch_size in (("pipeline_fp32", "fp32", 1), ("pipeline_bf16", "bf16", batch)):
+    from qa_desktop.engine.cpu_features import has_native_bf16
+
+    peers = [("pipeline_fp32", "fp32", 1), ("pipeline_bf16", "bf16", batch)]
+    if device == "cpu" and not has_native_bf16():
+        peers.pop()
+        warnings.append("pipeline bf16 not run: this CPU has no native bf16 (avx512_bf16 or amx_bf16), "
+                        "so PyTorch emulates it, far slower than fp32; no user would choose it here.")
+    for name, precision, batch_size in peers:
         _say(f"{name.replace('_', ' ')} (batch {batch_size}) ...")
         spec = {**base_spec, "role": "pipeline", "reference": str(reference.path),
                 "tokenizer_source": str(reference.tokenizer_source), "precision": precision,
@@ -247,8 +254,12 @@ def run(args) -> int:
                 _run_optimum(args, plan, base_spec, reference, python, peer_device, workdir, workers, warnings)
             if "efficiency" in plan.parts:
                 _say("GEMM ceiling ...")
+                from qa_desktop.engine.cpu_features import has_native_bf16
+
+                # An emulated bf16 GEMM is no ceiling, and a 2048³ one takes minutes.
+                dtypes = ("bf16", "fp32") if peer_device != "cpu" or has_native_bf16() else ("fp32",)
                 gemm = run_worker("gemm", {"role": "gemm", "size": plan.gemm_size, "seconds": plan.gemm_seconds,
-                                           "device": peer_device, "threads": plan.threads},
+                                           "device": peer_device, "threads": plan.threads, "dtypes": dtypes},
                                   workdir, plan.worker_timeout_s, plan.threads)
                 if "error" in gemm:
                     warnings.append(f"no GEMM ceiling (it needs torch): {gemm['error']}")

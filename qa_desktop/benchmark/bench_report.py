@@ -23,7 +23,7 @@ TARGETS = (
     ("short_latency_vs_bf16", "short passage: latency ÷ pipeline bf16", "<=", 0.8),
     ("long_speedup_vs_fp32", "long document: speed-up over pipeline fp32", ">=", 3.0),
     ("long_speedup_vs_bf16", "long document: speed-up over pipeline bf16", ">=", 1.5),
-    ("startup_vs_bare_window", "start-up ÷ bare PySide6 window", "<=", 2.0),
+    ("startup_vs_bare_window", "start-up (launch → window shown) ÷ bare PySide6 window", "<=", 2.0),
     ("rss_after_load_vs_fp32", "RSS after load ÷ pipeline fp32", "<=", 0.5),
     ("rss_after_long_vs_fp32", "RSS after long document ÷ pipeline fp32", "<=", 0.5),
     ("agreement_vs_fp32_pct", "answers agree with pipeline fp32 (global-scoring differences set apart), %",
@@ -133,7 +133,10 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
             "unavailable": _get(startup, "app", "unavailable"),
             "errors": {k: startup[k]["error"] for k in ("bare", "app") if _get(startup, k, "error")},
         }
-        ratios["startup_vs_bare_window"] = _ratio(app, bare)
+        # The target is the window a user can type into (issue 11: a light window first, the
+        # runtime after the first paint); when its model is ready is reported beside it.
+        ratios["startup_vs_bare_window"] = _ratio(_get(startup, "app", "median_window_s"), bare)
+        ratios["model_ready_vs_bare_window"] = _ratio(_get(startup, "app", "median_model_s"), bare)
 
     if agreement is not None:
         report["agreement"] = agreement
@@ -172,15 +175,20 @@ def _efficiency(ok: dict, gemm_rows: list[dict] | None, config: dict) -> dict:
         gflop[p] = flops / 1e9
         seconds[p] = t
         achieved[p] = flops / t / 1e9 if t > 0 else None
-    ceiling = _get(gemm, "bf16", "gflops")
+    # The faster of the two GEMMs is the ceiling: bf16 where the CPU has it natively, fp32 where
+    # bf16 is emulated (AVX2-only CPUs run a bf16 matmul far slower than an fp32 one).
+    rates = {dtype: _get(gemm, dtype, "gflops") for dtype in ("bf16", "fp32")}
+    ceiling_dtype = max((d for d in rates if rates[d]), key=lambda d: rates[d], default=None)
+    ceiling = rates.get(ceiling_dtype) if ceiling_dtype else None
     return {
         "basis": f"{basis} run, model forward time only, FLOPs of the unpadded windows",
         "encoder": {"layers": shape.layers, "hidden": shape.hidden, "intermediate": shape.intermediate},
         "gflop_per_384_window": shape.flops(384) / 1e9,
         "gflop": gflop, "forward_s": seconds, "achieved_gflops": achieved,
         "gemm": gemm,
-        "pct_of_bf16_gemm": {p: (100.0 * v / ceiling if v is not None and ceiling else None)
-                             for p, v in achieved.items()},
+        "ceiling_dtype": ceiling_dtype,
+        "pct_of_gemm_ceiling": {p: (100.0 * v / ceiling if v is not None and ceiling else None)
+                                for p, v in achieved.items()},
     }
 
 
@@ -288,22 +296,24 @@ def table(report: dict) -> str:
     lines.extend(_optimum_block(report))
     eff = report.get("efficiency")
     if eff and "error" not in eff and any(v is not None for v in eff["achieved_gflops"].values()):
-        ceiling = _get(eff, "gemm", "bf16", "gflops")
+        dtype = eff.get("ceiling_dtype")
+        ceiling = _get(eff, "gemm", dtype, "gflops") if dtype else None
         lines.append(_row("model GFLOP/s (forward only)",
                           [_f(eff["achieved_gflops"].get(p), "{:.1f}") for p in TORCH_PEERS] + ["", ""],
                           f"{eff['gflop_per_384_window']:.2f} GFLOP per 384-token window"))
-        lines.append(_row(f"  % of bf16 GEMM ({_f(ceiling, '{:.0f}')} GFLOP/s)",
-                          [_f(eff["pct_of_bf16_gemm"].get(p), "{:.0f}%") for p in TORCH_PEERS] + ["", ""],
-                          f"fp32 GEMM {_f(_get(eff, 'gemm', 'fp32', 'gflops'), '{:.0f}')} GFLOP/s"))
+        lines.append(_row(f"  % of the {dtype or '?'} GEMM ({_f(ceiling, '{:.0f}')} GFLOP/s)",
+                          [_f(eff["pct_of_gemm_ceiling"].get(p), "{:.0f}%") for p in TORCH_PEERS] + ["", ""],
+                          "bf16 {} / fp32 {} GFLOP/s".format(_f(_get(eff, 'gemm', 'bf16', 'gflops'), '{:.0f}'),
+                                                             _f(_get(eff, 'gemm', 'fp32', 'gflops'), '{:.0f}'))))
     st = report.get("startup")
     if st:
         lines.append("")
         if st.get("qa_desktop_s") is not None:
-            lines.append(f"start-up: qa-desktop {_f(st['qa_desktop_s'], '{:.2f}')} s (window shown "
-                         f"{_f(st.get('qa_desktop_window_shown_s'), '{:.2f}')} s, model ready "
-                         f"{_f(st.get('qa_desktop_model_ready_s'), '{:.2f}')} s) vs bare PySide6 window "
-                         f"{_f(st['bare_window_s'], '{:.2f}')} s → {_f(r.get('startup_vs_bare_window'), '{:.2f}×')}"
-                         f"   target ≤2× {_met(report, 'startup_vs_bare_window')}  [{st['platform']}]")
+            lines.append(f"start-up: qa-desktop window shown {_f(st.get('qa_desktop_window_shown_s'), '{:.2f}')} s, "
+                         f"model ready {_f(st.get('qa_desktop_model_ready_s'), '{:.2f}')} s; bare PySide6 window "
+                         f"{_f(st['bare_window_s'], '{:.2f}')} s → window {_f(r.get('startup_vs_bare_window'), '{:.2f}×')}"
+                         f" (target ≤2× {_met(report, 'startup_vs_bare_window')}), model "
+                         f"{_f(r.get('model_ready_vs_bare_window'), '{:.2f}×')}  [{st['platform']}]")
         else:
             why = st.get("unavailable") or "; ".join(f"{k}: {v}" for k, v in st.get("errors", {}).items())
             lines.append(f"start-up: bare PySide6 window {_f(st['bare_window_s'], '{:.2f}')} s; qa-desktop "

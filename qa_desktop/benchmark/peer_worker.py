@@ -160,7 +160,7 @@ def run(spec: dict) -> dict:
         from qa_desktop.benchmark.gemm_ceiling import measure
 
         out["gemm"] = [measure(spec["size"], dtype, spec["device"], spec["seconds"], spec["threads"])
-                       for dtype in ("bf16", "fp32")]
+                       for dtype in spec.get("dtypes", ("bf16", "fp32"))]
         return out
     t0 = time.perf_counter()
     if spec["role"] == "ours":

@@ -22,21 +22,11 @@ import os
 import platform
 from pathlib import Path
 
+from qa_desktop.engine.cpu_features import cpu_flags
+
 # QA_DESKTOP_INT8_KERNEL=u8s8|u8u8 overrides the CPU check (tests, and users who measure both).
 OVERRIDE = "QA_DESKTOP_INT8_KERNEL"
 CACHE_FORMAT = 1
-
-
-def cpu_flags() -> set[str] | None:
-    """The CPU's feature flags from /proc/cpuinfo, or None where they cannot be read."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        return None
-    return None
 
 
 def u8s8_saturates() -> bool:

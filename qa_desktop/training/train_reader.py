@@ -14,11 +14,11 @@ weights are the best ones, so a run is stopped on the held-out curve.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
 import random
-import inspect
 import signal
 import time
 from pathlib import Path
@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from qa_desktop.engine.cpu_features import has_native_bf16
 from qa_desktop.training import window_cache
 from qa_desktop.training.hard_negatives import hard_negatives
 from qa_desktop.training.heldout_curve import heldout_f1
@@ -112,17 +113,9 @@ def curve_examples(args: argparse.Namespace) -> list:
     return random.Random(args.seed).sample(pool, min(args.curve_questions, len(pool)))
 
 
-def cpu_has_native_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text().split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def pick_precision(name: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype, or None for plain fp32."""
-    if name == "fp32" or (name == "auto" and device.type == "cpu" and not cpu_has_native_bf16()):
+    if name == "fp32" or (name == "auto" and device.type == "cpu" and not has_native_bf16()):
         return None
     return torch.bfloat16
 
