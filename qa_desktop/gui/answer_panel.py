@@ -34,11 +34,12 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 def format_probability(p: float) -> str:
+    """A probability as people read it; the exact value stays in the Inspector and the export."""
     if p > 0.999:
         return ">99.9%"  # never "100.0%": the model is not certain
     if p >= 0.001:
         return f"{p:.1%}"
-    return f"{p:.1e}" if p > 0 else "0"
+    return "<0.1%" if p > 0 else "0%"  # not "1.6e-07": a reader wants "almost none"
 
 
 def plain_verdict(prediction) -> str:

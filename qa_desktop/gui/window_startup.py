@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 from qa_desktop.gui.window_layout import LowerViews, build_views
 
@@ -102,7 +102,15 @@ class LightStart:
             if self.session.model_info is not None:  # loaded before the display subscribed
                 self.answer_panel.set_model_rule(self.session.model_info.can_abstain,
                                                  self.session.model_info.null_threshold)
+            # The views change the window's minimum size: apply it now, not at a later layout
+            # pass, so a resize straight after this sees the window's real constraints.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         return self._views
+
+    @property
+    def views_ready(self) -> bool:
+        """The plot, heatmap and inspector exist (they follow the first model load)."""
+        return self._views is not None
 
     @property
     def models(self) -> LoadedModels:

@@ -11,7 +11,8 @@ from gui.window_driver import ANSWER_TIMEOUT_MS
 
 @pytest.fixture
 def make_window(qtbot, tiny_bert_model):
-    """make_window(model=..., wait_model=True, **MainWindow options) -> shown MainWindow."""
+    """make_window(model=..., wait_model=True, **MainWindow options) -> shown MainWindow (with
+    wait_model: its model loaded and its views made)."""
     from qa_desktop.gui.main_window import MainWindow
 
     made = []
@@ -23,6 +24,8 @@ def make_window(qtbot, tiny_bert_model):
         if wait_model:
             with qtbot.waitSignal(window.modelLoaded, timeout=ANSWER_TIMEOUT_MS):
                 window.show()
+            # The plot, heatmap and inspector follow the load a turn later (window_startup).
+            qtbot.waitUntil(lambda: window.views_ready, timeout=ANSWER_TIMEOUT_MS)
         else:
             window.show()
         return window

@@ -293,3 +293,9 @@ def test_listed_answers_are_different_ranked_by_the_number_shown(qtbot, answered
         # The list shows each variant on one line (white space folded) and HTML-escaped.
         shown_variant = html.escape(" ".join(candidates[folded].variants[0].text.split())[:20])
         assert shown_variant in window.answer_panel.variants.text()
+
+
+@pytest.mark.parametrize("p, shown", [(0.87, "87.0%"), (0.9995, ">99.9%"), (0.001, "0.1%"),
+                                      (1.6e-07, "<0.1%"), (0.0, "0%")])
+def test_probabilities_read_as_percentages_never_in_exponent_notation(p, shown):
+    assert format_probability(p) == shown

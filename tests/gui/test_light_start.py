@@ -107,7 +107,7 @@ def test_the_lower_tabs_say_loading_until_the_first_paint_then_hold_the_views(qt
     with qtbot.waitSignal(window.modelLoaded, timeout=ANSWER_TIMEOUT_MS):
         window.show()
     # The views follow the model's load, a turn later (reading window.plot would make them now).
-    qtbot.waitUntil(lambda: not isinstance(window.tabs.widget(0), QLabel), timeout=ANSWER_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.views_ready, timeout=ANSWER_TIMEOUT_MS)
     assert [window.tabs.widget(i) for i in range(3)] == [window.plot, window.heatmap, window.inspector]
     assert window.tabs.count() == 3
 
