@@ -17,12 +17,17 @@ CORPUS = [
 ] * 20
 
 
+# Corpus words up to this length are whole tokens; longer ones ("lovelace", "analytical") split
+# into pieces, as real vocabularies split rarer words, so word-level views have words to merge.
+WHOLE_WORD_CHARS = 7
+
+
 def _corpus_words(pre_tokenizer, normalizer=None) -> list[str]:
     words = set()
     for line in CORPUS:
         text = normalizer.normalize_str(line) if normalizer is not None else line
         words.update(piece for piece, _ in pre_tokenizer.pre_tokenize_str(text))
-    return sorted(words)
+    return sorted(w for w in words if len(w) <= WHOLE_WORD_CHARS)
 
 
 def _bert_tokenizer():
@@ -30,12 +35,13 @@ def _bert_tokenizer():
 
     # A vocabulary made by hand, not by a trainer: tokenizers' trainers break ties in hash order,
     # so a trained vocabulary (and every tokenization in the tests) changed from run to run.
-    # Every corpus word is one token; any other word falls back to its characters (## pieces).
+    # Short corpus words are one token; any other word falls back to its characters (## pieces).
     normalizer = normalizers.BertNormalizer(lowercase=True)
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     words = _corpus_words(pre_tokenizer, normalizer)
-    chars = sorted({c for w in words for c in w} | set("abcdefghijklmnopqrstuvwxyz0123456789"))
+    chars = sorted({c for line in CORPUS for c in normalizer.normalize_str(line) if not c.isspace()}
+                   | set("abcdefghijklmnopqrstuvwxyz0123456789"))
     pieces = specials + words + [c for c in chars if c not in words] + ["##" + c for c in chars]
     tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(dict.fromkeys(pieces))}, unk_token="[UNK]"))
     tok.normalizer = normalizer
@@ -63,7 +69,8 @@ def _xlmr_tokenizer():
     pre_tokenizer = pre_tokenizers.Metaspace()
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     words = _corpus_words(pre_tokenizer, normalizer)
-    chars = sorted({c for w in words for c in w} | set("▁abcdefghijklmnopqrstuvwxyz0123456789"))
+    chars = sorted({c for line in CORPUS for c in normalizer.normalize_str(line) if not c.isspace()}
+                   | set("▁abcdefghijklmnopqrstuvwxyz0123456789"))
     vocab = [(p, 0.0) for p in specials] + [(w, -2.0) for w in words]
     vocab += [(c, -8.0) for c in chars if c not in words]
     tok = Tokenizer(models.Unigram(vocab, unk_id=specials.index("<unk>")))
