@@ -63,7 +63,7 @@ def build_variant(name: str, fp32: Path, work: Path, calibration: list[tuple[str
         feeds = []
         for question, context in calibration:
             for w in qa.features.build(question, qa.features.tokenize_passage(context))[:1]:
-                feeds.append(qa.reader._feed([w], w.seq_len))
+                feeds.append(qa.reader.feed([w], w.seq_len))
         quantize_int8(src, out / "model.onnx", scheme="static_qdq", calibration=_WindowReader(feeds))
     else:
         quantize_int8(src, out / "model.onnx", scheme=name.removeprefix("dynamic_"))

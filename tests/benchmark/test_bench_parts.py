@@ -133,3 +133,16 @@ def test_readme_and_ci_make_the_peer_environment_the_bench_names():
         assert command in performance, command
         assert command in ci, command
     assert f"/{peer_env.PEER_ENV_DIR}/" in (CHECKOUT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_static_int8_variant_is_calibrated_on_windows_the_engine_feeds(tiny_bert_model, tmp_path):
+    from qa_desktop.benchmark import quantization_levers
+    from qa_desktop.engine.model_manifest import ModelManifest
+    from qa_desktop.engine.question_answerer import QuestionAnswerer
+
+    calibration = [("Who wrote the first program?", "Ada Lovelace wrote the first program for the engine."),
+                   ("What is the capital of France?", "Paris is the capital and largest city of France.")]
+    out = quantization_levers.build_variant("static_qdq", tiny_bert_model, tmp_path, calibration)
+    assert ModelManifest.read(out).quantization == "int8"
+    answer = QuestionAnswerer.load(out, device="cpu").answer(*calibration[0])
+    assert answer.windows and answer.passage == calibration[0][1]
