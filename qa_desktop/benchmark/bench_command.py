@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from qa_desktop.engine.cpu_features import has_native_bf16
 from qa_desktop.engine.errors import QaDesktopError
 
 PARTS = ("short", "long", "startup", "memory", "efficiency", "agreement")
@@ -168,8 +169,6 @@ def _peers(args, model, abilities) -> tuple[object | None, str | None]:
 def _run_pipelines(plan: Plan, base_spec: dict, reference, python: str, device: str, batch: int,
                    workdir: Path, workers: dict, warnings: list[str]) -> None:
     """The pipeline in fp32 with its defaults (batch 1), and under bf16 autocast at qa-desktop's batch."""
-    from qa_desktop.engine.cpu_features import has_native_bf16
-
     peers = [("pipeline_fp32", "fp32", 1), ("pipeline_bf16", "bf16", batch)]
     if device == "cpu" and not has_native_bf16():
         peers.pop()
@@ -254,8 +253,6 @@ def run(args) -> int:
                 _run_optimum(args, plan, base_spec, reference, python, peer_device, workdir, workers, warnings)
             if "efficiency" in plan.parts:
                 _say("GEMM ceiling ...")
-                from qa_desktop.engine.cpu_features import has_native_bf16
-
                 # An emulated bf16 GEMM is no ceiling, and a 2048³ one takes minutes.
                 dtypes = ("bf16", "fp32") if peer_device != "cpu" or has_native_bf16() else ("fp32",)
                 gemm = run_worker("gemm", {"role": "gemm", "size": plan.gemm_size, "seconds": plan.gemm_seconds,
