@@ -16,8 +16,8 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTableView,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from qa_desktop.engine.span_loss import SpanLoss
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
@@ -138,10 +138,16 @@ class InspectorPanel(QWidget):
         self.sections.addTab(self.head_tab, "qa_outputs")
         self.sections.addTab(self.words_tab, "Why this answer?")
 
+        # The sections scroll when the tab is short, so the Inspector never sets the window's
+        # minimum height (the window must fit a 768-pixel-high laptop screen).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.sections)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(pipeline)
-        layout.addWidget(self.sections, 1)
+        layout.addWidget(scroll, 1)
         self.clear()
         self.set_theme(self._theme)
 
