@@ -4,10 +4,11 @@
         [--rounds 15] [--data train-v1.1.json] [--variants a,b,...] [--json]
 
 Variants are built from FP32_MODEL_DIR's model.onnx (an optimized `qa-desktop export`):
-dynamic U8S8 per channel (the export's int8), U8S8 with reduce_range (7-bit weights: no
-vpmaddubsw saturation on CPUs without VNNI), U8U8 (u8 weights, the AVX2 kernels' own path),
-and static QDQ (activation ranges calibrated on windows of the "calibration" articles). Every
-variant and fp32 answer the same held-out questions (ArticleSplit "eval", one paragraph each);
+SmoothQuant then dynamic U8S8 per channel (the export's int8), plain dynamic U8S8, U8S8 with
+reduce_range (7-bit weights: no vpmaddubsw saturation on CPUs without VNNI), U8U8 (u8 weights,
+the AVX2 kernels' own path), and static QDQ. SmoothQuant's channel ranges and static QDQ's
+activation ranges are measured on windows of the "calibration" articles. Every variant and fp32
+answer the same held-out questions (ArticleSplit "eval", one paragraph each);
 agreement is the share of questions whose best span equals fp32's. Speed is the median time to
 answer one SQuAD paragraph (tokenization included), variants interleaved round by round in one
 process so a busy machine's drift hits all of them alike.
@@ -24,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-VARIANTS = ("dynamic_u8s8", "dynamic_u8s8_reduce_range", "dynamic_u8u8", "static_qdq")
+VARIANTS = ("smoothquant_u8s8", "dynamic_u8s8", "dynamic_u8s8_reduce_range", "dynamic_u8u8", "static_qdq")
 
 
 def _copy_directory(fp32: Path, out: Path, quantization: str) -> None:
@@ -49,22 +50,20 @@ class _WindowReader:
 
 
 def build_variant(name: str, fp32: Path, work: Path, calibration: list[tuple[str, str]]) -> Path:
-    from qa_desktop.engine.onnx_export import quantize_int8
+    from qa_desktop.engine.model_manifest import ModelManifest
+    from qa_desktop.engine.onnx_export import calibration_feeds, quantize_int8
 
     out = work / name
     if (out / "model.onnx").exists():
         return out
     _copy_directory(fp32, out, "int8")
     src = fp32 / "model.onnx"
-    if name == "static_qdq":
-        from qa_desktop.engine.question_answerer import QuestionAnswerer
-
-        qa = QuestionAnswerer.load(fp32, device="cpu")
-        feeds = []
-        for question, context in calibration:
-            for w in qa.features.build(question, qa.features.tokenize_passage(context))[:1]:
-                feeds.append(qa.reader.feed([w], w.seq_len))
-        quantize_int8(src, out / "model.onnx", scheme="static_qdq", calibration=_WindowReader(feeds))
+    if name in ("static_qdq", "smoothquant_u8s8"):
+        feeds = calibration_feeds(fp32, ModelManifest.read(fp32), calibration)
+        if name == "static_qdq":
+            quantize_int8(src, out / "model.onnx", scheme="static_qdq", calibration=_WindowReader(feeds))
+        else:
+            quantize_int8(src, out / "model.onnx", scheme="u8s8", smoothing_feeds=feeds)
     else:
         quantize_int8(src, out / "model.onnx", scheme=name.removeprefix("dynamic_"))
     return out

@@ -21,6 +21,7 @@ class ModelManifest:
     null_threshold: float = 0.0  # abstain when no_answer_score - best_score > threshold
     temperature: float = 1.0  # fitted on held-out data; turns scores into calibrated probabilities
     quantization: str | None = None  # None (fp32) or "int8"
+    quantization_method: dict = field(default_factory=dict)  # int8's scheme and SmoothQuant settings
     source: str | None = None  # checkpoint it was exported from
     parity: dict = field(default_factory=dict)  # {"max_abs_logit_diff": ..., "inputs": n}
     eval: dict = field(default_factory=dict)  # held-out metrics, as `qa-desktop eval --json` prints

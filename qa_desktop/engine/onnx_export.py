@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -129,9 +129,12 @@ INT8_SCHEMES = ("u8s8", "u8s8_reduce_range", "u8u8", "static_qdq")
 DEFAULT_INT8_SCHEME = "u8s8"
 
 
-def quantize_int8(src: Path, dst: Path, scheme: str = DEFAULT_INT8_SCHEME, calibration=None) -> None:
+def quantize_int8(src: Path, dst: Path, scheme: str = DEFAULT_INT8_SCHEME, calibration=None,
+                  smoothing_feeds: list[dict] | None = None) -> dict:
     """fp32 graph `src` → int8 graph `dst`. `calibration` (an onnxruntime CalibrationDataReader
-    of real windows) is needed by static_qdq only."""
+    of real windows) is needed by static_qdq only. `smoothing_feeds` (real windows as the
+    engine feeds them): SmoothQuant the dynamic schemes first (engine/smooth_quant.py).
+    Returns what was done beyond the scheme itself, for the manifest."""
     import logging
 
     from onnx import TensorProto
@@ -149,15 +152,46 @@ def quantize_int8(src: Path, dst: Path, scheme: str = DEFAULT_INT8_SCHEME, calib
         quantize_static(str(src), str(dst), calibration, quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         op_types_to_quantize=["MatMul"], extra_options={**extra, "MatMulConstBOnly": True})
-        return
-    # Dynamic int8 (weights per channel, activations u8 at run time): MatMul and the fused
-    # Attention; Gather/EmbedLayerNormalization shrink the embedding table 4x.
-    quantize_dynamic(
-        str(src), str(dst), per_channel=True, reduce_range=scheme == "u8s8_reduce_range",
-        weight_type=QuantType.QUInt8 if scheme == "u8u8" else QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Attention", "Gather", "EmbedLayerNormalization"],
-        extra_options=extra,
-    )
+        return {"scheme": scheme}
+    done: dict = {"scheme": scheme}
+    with tempfile.TemporaryDirectory(prefix="qa-desktop-smooth-") as tmp:
+        if smoothing_feeds:
+            from qa_desktop.engine.smooth_quant import smooth_model
+
+            smoothed = Path(tmp) / "smoothed.onnx"
+            done["smoothing"] = {**smooth_model(src, smoothed, smoothing_feeds),
+                                 "calibration_windows": len(smoothing_feeds)}
+            src = smoothed
+        # Dynamic int8 (weights per channel, activations u8 at run time): MatMul and the fused
+        # Attention; Gather/EmbedLayerNormalization shrink the embedding table 4x.
+        quantize_dynamic(
+            str(src), str(dst), per_channel=True, reduce_range=scheme == "u8s8_reduce_range",
+            weight_type=QuantType.QUInt8 if scheme == "u8u8" else QuantType.QInt8,
+            op_types_to_quantize=["MatMul", "Attention", "Gather", "EmbedLayerNormalization"],
+            extra_options=extra,
+        )
+    return done
+
+
+def _engine_parts(directory: Path, manifest: ModelManifest, batch_size: int = 4):
+    """The tokenizer, windows and reader the engine would use on this directory's graph."""
+    md = ModelDirectory.open(directory)
+    tokenizer = md.load_tokenizer()
+    features = WindowedFeatures(tokenizer, manifest.max_seq_len, manifest.doc_stride, manifest.max_question_len)
+    session, runtime = create_session(md.onnx_path, device="cpu")
+    return features, OnnxReader(session, runtime, pad_id=md.pad_id(tokenizer), batch_size=batch_size)
+
+
+def calibration_feeds(directory: Path, manifest: ModelManifest, pairs, max_windows: int = 64) -> list[dict]:
+    """Real windows of (question, passage) pairs, one per run, as the engine feeds them."""
+    features, reader = _engine_parts(directory, manifest)
+    feeds = []
+    for question, passage in pairs:
+        for w in features.build(question, features.tokenize_passage(passage))[:4]:
+            feeds.append(reader.feed([w], w.seq_len))
+            if len(feeds) >= max_windows:
+                return feeds
+    return feeds
 
 
 def parity(model, directory: Path, manifest: ModelManifest) -> dict:
@@ -165,11 +199,7 @@ def parity(model, directory: Path, manifest: ModelManifest) -> dict:
     through the engine (batched, padded), on PARITY_PAIRS."""
     import torch
 
-    md = ModelDirectory.open(directory)
-    tokenizer = md.load_tokenizer()
-    features = WindowedFeatures(tokenizer, manifest.max_seq_len, manifest.doc_stride, manifest.max_question_len)
-    session, runtime = create_session(md.onnx_path, device="cpu")
-    reader = OnnxReader(session, runtime, pad_id=md.pad_id(tokenizer), batch_size=4)
+    features, reader = _engine_parts(directory, manifest)
     worst, windows_seen = 0.0, 0
     for question, passage in PARITY_PAIRS:
         windows = features.build(question, features.tokenize_passage(passage))
@@ -194,7 +224,11 @@ def export_model(
     source: str, out: str | Path, quantize: str | None = None, opset: int = 17,
     name: str | None = None, languages: list[str] | None = None,
     progress: Callable[[str], None] | None = print, overwrite: bool = False,
+    calibration_pairs: Sequence[tuple[str, str]] | None = None, smoothing: bool = True,
 ) -> ModelManifest:
+    """`calibration_pairs` ((question, passage), e.g. held-out training questions): the windows
+    SmoothQuant measures before int8; PARITY_PAIRS when not given. `smoothing=False`: plain
+    dynamic int8."""
     if quantize not in QUANTIZATIONS:
         raise ModelError(f"Unknown quantization {quantize!r}: use int8 or leave it out.")
     out = Path(out).expanduser()
@@ -235,8 +269,9 @@ def export_model(
         manifest.parity = {"fp32": fp32_parity, "fused_operators": fused}
         _log(progress, f"      fp32 max |Δ logit| = {fp32_parity['max_abs_logit_diff']:.2e}")
         if quantize == "int8":
-            _log(progress, "[5/5] quantizing to int8 (dynamic, per channel)")
-            quantize_int8(fp32, out / "model.onnx")
+            _log(progress, "[5/5] quantizing to int8 (dynamic, per channel" + (", SmoothQuant)" if smoothing else ")"))
+            feeds = calibration_feeds(out, manifest, calibration_pairs or PARITY_PAIRS) if smoothing else None
+            manifest.quantization_method = quantize_int8(fp32, out / "model.onnx", smoothing_feeds=feeds)
             manifest.quantization = "int8"
             manifest.write(out)
             manifest.parity["int8"] = parity(model, out, manifest)

@@ -93,7 +93,24 @@ def prune_step(r: Recipe, args, checkpoint: Path) -> Path:
     return out
 
 
-def export_step(r: Recipe, args, checkpoint: Path, variant: str, quantize: str | None) -> Path:
+def smoothing_pairs(r: Recipe, files, seed: int, count: int = 64) -> list[tuple[str, str]]:
+    """(question, passage) from the held-out calibration sets, spread over their articles: the
+    windows SmoothQuant measures before int8 (the eval bucket stays unseen)."""
+    import random
+
+    from qa_desktop.engine.squad_evaluation import read_questions
+
+    sets = [s for s in r.heldout if s.calibrate]
+    pairs: list[tuple[str, str]] = []
+    for s in sets:
+        questions = read_questions(files[(s.label, "calibration")])
+        picked = random.Random(seed).sample(questions, min(len(questions), count // len(sets)))
+        pairs += [(q.question, q.context) for q in picked]
+    return pairs
+
+
+def export_step(r: Recipe, args, checkpoint: Path, variant: str, quantize: str | None,
+                pairs: list[tuple[str, str]] | None = None) -> Path:
     out = args.work / "export" / variant
     if (out / "model.onnx").exists():
         print(f"[export] {variant} done earlier", flush=True)
@@ -104,7 +121,7 @@ def export_step(r: Recipe, args, checkpoint: Path, variant: str, quantize: str |
         shutil.rmtree(out)
     print(f"[export] {variant}", flush=True)
     export_model(str(checkpoint), out, quantize=quantize, name=r.name, languages=list(r.languages),
-                 progress=print)
+                 progress=print, calibration_pairs=pairs)
     return out
 
 
@@ -241,11 +258,12 @@ def build(r: Recipe, args: argparse.Namespace) -> None:
 
     checkpoint = train_step(r, args)
     shipped = prune_step(r, args, checkpoint)
-    models = {"int8": export_step(r, args, shipped, "int8", "int8"),
+    files = heldout_files(r, args)
+    pairs = smoothing_pairs(r, files, args.seed)
+    models = {"int8": export_step(r, args, shipped, "int8", "int8", pairs),
               "fp32": export_step(r, args, shipped, "fp32", None)}
     if shipped != checkpoint:  # the before/after-pruning measurement
-        models["int8-unpruned"] = export_step(r, args, checkpoint, "int8-unpruned", "int8")
-    files = heldout_files(r, args)
+        models["int8-unpruned"] = export_step(r, args, checkpoint, "int8-unpruned", "int8", pairs)
     calibration = calibrate_step(r, args, models["int8"], files)
     for model_dir in models.values():
         apply_calibration(model_dir, calibration)

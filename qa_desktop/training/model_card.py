@@ -48,6 +48,16 @@ def _results_table(results: dict) -> list[str]:
     return lines
 
 
+def _smoothing_line(manifest: ModelManifest) -> list[str]:
+    smoothing = manifest.quantization_method.get("smoothing")
+    if not smoothing:
+        return []
+    return [f"Before int8, SmoothQuant (α {smoothing['alpha']}, {smoothing['nodes']} nodes, channel ranges "
+            f"from {smoothing['calibration_windows']} windows of calibration-bucket questions) evened out "
+            f"activation channels up to {smoothing['widest_channel_vs_median']}× the median "
+            "(`qa_desktop/engine/smooth_quant.py`)."]
+
+
 def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibration: dict,
                results: dict, pruning: dict | None) -> str:
     hyper = training.get("hyperparameters", {})
@@ -60,6 +70,7 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         f"Extractive question answering for qa-desktop ({', '.join(r.languages)}): a BERT encoder with a "
         "`qa_outputs` Linear(hidden, 2) head, exported to ONNX, optimized (fused attention) and quantized "
         "to int8 (dynamic, per channel, embeddings included).",
+        *_smoothing_line(manifest),
         "",
         "## Base and data",
         f"- Base encoder: {r.base_description}",

@@ -100,6 +100,10 @@ def test_bundle_has_card_manifest_and_model(built):
     assert run["data"][0]["sha256"][:16] in card
     assert "CPU, 1 threads" in card and "Vocabulary pruning" in card
     assert f"{squad['answerable_f1']:.1f}" in card
+    # int8 was smoothed on held-out calibration windows, and the card says so.
+    smoothing = manifest.quantization_method["smoothing"]
+    assert smoothing["calibration_windows"] > 0 and smoothing["nodes"] > 0
+    assert "SmoothQuant" in card and f"α {smoothing['alpha']}" in card
 
 
 def test_a_second_run_skips_every_step(built, capsys):

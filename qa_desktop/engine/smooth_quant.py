@@ -1,0 +1,97 @@
+"""SmoothQuant before dynamic int8: part of each input channel's range moves from the
+activations into the weights.
+
+Why: dynamic int8 quantizes a node's activations per tensor, so its widest channel sets the step
+for all of them. In these encoders a few channels of the LayerNorm and GELU outputs run 10-16×
+wider than the median channel (measured on MiniLM-L6), and rounding the rest that coarsely flips
+about one best span in nine against the fp32 model. SmoothQuant (Xiao et al., 2023) rewrites
+X·W as (X·diag(1/s))·(diag(s)·W) with s_j = max|X_j|^α / max|W_j|^(1-α): the activations'
+channels even out, the weights (quantized per output channel) take the difference.
+
+The graph keeps its fp32 meaning exactly: a Mul by 1/s is inserted before every MatMul and fused
+Attention whose weight is a constant, and that weight's rows are multiplied by s. The channel
+ranges come from real windows run through the fp32 graph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+# α: how much of the activations' range moves into the weights. Measured on 200 held-out SQuAD
+# questions (agreement of the int8 best span with fp32): 0.5 → 84%, 0.7 → 96.5%, 0.8 → 93.5%,
+# 0.9 → 93%, 1.0 → 92.5%; no smoothing 88.5%.
+DEFAULT_ALPHA = 0.7
+_SCALE_RANGE = (1e-3, 1e3)  # a dead channel (max 0) must not make 1/s infinite
+
+
+def _smoothable(model) -> list[tuple[object, str]]:
+    """(node, weight initializer name) for every MatMul/Attention with a constant weight."""
+    constants = {i.name for i in model.graph.initializer}
+    return [(n, n.input[1]) for n in model.graph.node
+            if n.op_type in ("MatMul", "Attention") and len(n.input) > 1 and n.input[1] in constants]
+
+
+def channel_maxima(model, tensors: list[str], feeds: Iterable[dict]) -> dict[str, np.ndarray]:
+    """max |value| per last-axis channel of each named tensor, over every window fed."""
+    import onnx
+    import onnxruntime as ort
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    present = {o.name for o in probe.graph.output}
+    for name in tensors:
+        if name not in present:
+            probe.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    maxima: dict[str, np.ndarray] = {}
+    for feed in feeds:
+        for name, value in zip(tensors, session.run(tensors, feed)):
+            channel_max = np.abs(value.reshape(-1, value.shape[-1])).max(axis=0)
+            maxima[name] = np.maximum(maxima[name], channel_max) if name in maxima else channel_max
+    if not maxima:
+        raise ValueError("SmoothQuant needs at least one calibration window.")
+    return maxima
+
+
+def smooth_model(src: Path, dst: Path, feeds: Iterable[dict], alpha: float = DEFAULT_ALPHA) -> dict:
+    """Write `src` (an fp32 ONNX graph) smoothed to `dst`; returns what was done, for the manifest."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(src))
+    targets = _smoothable(model)
+    maxima = channel_maxima(model, sorted({n.input[0] for n, _ in targets}), feeds)
+    weights = {i.name: i for i in model.graph.initializer}
+    inserted: dict[str, object] = {}  # consumer's first output (unique in the graph) → its Mul
+    widest = 1.0
+    for node, weight_name in targets:
+        activation = maxima[node.input[0]].astype(np.float32)
+        weight = numpy_helper.to_array(weights[weight_name]).astype(np.float32)
+        if weight.ndim != 2 or weight.shape[0] != activation.shape[0]:
+            continue  # not an (in, out) weight over this input's channels: leave the node as it is
+        scale = (np.power(np.maximum(activation, 1e-5), alpha)
+                 / np.power(np.maximum(np.abs(weight).max(axis=1), 1e-5), 1.0 - alpha))
+        scale = np.clip(scale, *_SCALE_RANGE).astype(np.float32)
+        widest = max(widest, float(activation.max() / max(np.median(activation), 1e-12)))
+        weights[weight_name].CopyFrom(numpy_helper.from_array(weight * scale[:, None], weight_name))
+        inverse = numpy_helper.from_array((1.0 / scale).astype(np.float32), f"{node.name}_smooth_inverse")
+        model.graph.initializer.append(inverse)
+        smoothed = f"{node.input[0]}_smoothed_for_{node.name}"
+        inserted[node.output[0]] = onnx.helper.make_node("Mul", [node.input[0], inverse.name], [smoothed],
+                                                   name=f"{node.name}_smooth")
+        node.input[0] = smoothed
+    ordered = []
+    for node in model.graph.node:  # each Mul right before its consumer keeps the order topological
+        if node.output[0] in inserted:
+            ordered.append(inserted[node.output[0]])
+        ordered.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(ordered)
+    onnx.save(model, str(dst))
+    return {"method": "SmoothQuant", "alpha": alpha, "nodes": len(inserted),
+            "widest_channel_vs_median": round(widest, 2)}
