@@ -34,7 +34,9 @@ def test_the_smoothed_graph_gives_the_same_logits(tiny_bert_model, feeds, tmp_pa
     report = smooth_model(tiny_bert_model / "model.onnx", out / "model.onnx", feeds, alpha=0.7)
     graph = onnx.load(str(out / "model.onnx")).graph
     muls = [n for n in graph.node if n.name.endswith("_smooth")]
-    assert report["nodes"] == len(muls) > 0 and report["alpha"] == 0.7
+    # Where the input is a fused Attention's output, 1/s went into its value weights, not a Mul.
+    assert report["folded_into_attention"] > 0
+    assert report["nodes"] - report["folded_into_attention"] == len(muls) > 0 and report["alpha"] == 0.7
     before = QuestionAnswerer.load(tiny_bert_model, device="cpu", threads=1).answer(QUESTION, CONTEXT)
     after = QuestionAnswerer.load(out, device="cpu", threads=1).answer(QUESTION, CONTEXT)
     n = before.windows[0].seq_len
