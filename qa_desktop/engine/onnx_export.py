@@ -269,7 +269,8 @@ def export_model(
         manifest.parity = {"fp32": fp32_parity, "fused_operators": fused}
         _log(progress, f"      fp32 max |Δ logit| = {fp32_parity['max_abs_logit_diff']:.2e}")
         if quantize == "int8":
-            _log(progress, "[5/5] quantizing to int8 (dynamic, per channel" + (", SmoothQuant)" if smoothing else ")"))
+            how = "dynamic, per channel" + (", SmoothQuant" if smoothing else "")
+            _log(progress, f"[5/5] quantizing to int8 ({how})")
             feeds = calibration_feeds(out, manifest, calibration_pairs or PARITY_PAIRS) if smoothing else None
             manifest.quantization_method = quantize_int8(fp32, out / "model.onnx", smoothing_feeds=feeds)
             manifest.quantization = "int8"

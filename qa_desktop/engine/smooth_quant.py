@@ -10,8 +10,8 @@ channels even out, the weights (quantized per output channel) take the differenc
 
 The graph keeps its fp32 meaning exactly: a Mul by 1/s is inserted before every MatMul and fused
 Attention whose weight is a constant, and that weight's rows are multiplied by s; where the input
-is a fused Attention's output, 1/s goes into that Attention's value weights instead of a Mul. The channel
-ranges come from real windows run through the fp32 graph.
+is a fused Attention's output, 1/s goes into that Attention's value weights instead of a Mul.
+The channel ranges come from real windows run through the fp32 graph.
 """
 
 from __future__ import annotations
