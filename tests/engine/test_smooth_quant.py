@@ -25,19 +25,23 @@ def _spread(maxima: dict[str, np.ndarray]) -> float:
     return max(float(m.max() / np.median(m)) for m in maxima.values())
 
 
-def test_the_smoothed_graph_gives_the_same_logits(tiny_bert_model, feeds, tmp_path):
+@pytest.mark.parametrize("model_fixture", ["tiny_bert_model", "tiny_xlmr_model"])
+def test_the_smoothed_graph_gives_the_same_logits(model_fixture, request, tmp_path):
+    """BERT (WordPiece, token types) and XLM-R (the multilingual model's architecture)."""
+    tiny_model = request.getfixturevalue(model_fixture)
+    feeds = calibration_feeds(tiny_model, ModelManifest.read(tiny_model), PARITY_PAIRS)
     out = tmp_path / "smoothed"
     out.mkdir()
-    for f in tiny_bert_model.iterdir():
+    for f in tiny_model.iterdir():
         if f.is_file() and f.name != "model.onnx":
             (out / f.name).write_bytes(f.read_bytes())
-    report = smooth_model(tiny_bert_model / "model.onnx", out / "model.onnx", feeds, alpha=0.7)
+    report = smooth_model(tiny_model / "model.onnx", out / "model.onnx", feeds, alpha=0.7)
     graph = onnx.load(str(out / "model.onnx")).graph
     muls = [n for n in graph.node if n.name.endswith("_smooth")]
     # Where the input is a fused Attention's output, 1/s went into its value weights, not a Mul.
     assert report["folded_into_attention"] > 0
     assert report["nodes"] - report["folded_into_attention"] == len(muls) > 0 and report["alpha"] == 0.7
-    before = QuestionAnswerer.load(tiny_bert_model, device="cpu", threads=1).answer(QUESTION, CONTEXT)
+    before = QuestionAnswerer.load(tiny_model, device="cpu", threads=1).answer(QUESTION, CONTEXT)
     after = QuestionAnswerer.load(out, device="cpu", threads=1).answer(QUESTION, CONTEXT)
     n = before.windows[0].seq_len
     np.testing.assert_allclose(after.start_logits[0, :n], before.start_logits[0, :n], atol=1e-4)
