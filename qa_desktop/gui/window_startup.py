@@ -14,6 +14,7 @@ A window that is never shown (scripts, tests) starts at its first event-loop tur
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
@@ -105,6 +106,11 @@ class LightStart:
             # The views change the window's minimum size: apply it now, not at a later layout
             # pass, so a resize straight after this sees the window's real constraints.
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            # Start-up's objects (modules, Qt wrappers, pyqtgraph) live as long as the window:
+            # freezing them keeps Python's full collections from walking them again. Such a
+            # collection, triggered while an answer is drawn, stalled the event loop 50-64 ms
+            # (tests/gui/test_responsiveness.py, a heap that also held torch).
+            gc.freeze()
         return self._views
 
     @property
