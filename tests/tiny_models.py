@@ -30,6 +30,11 @@ def _corpus_words(pre_tokenizer, normalizer=None) -> list[str]:
     return sorted(w for w in words if len(w) <= WHOLE_WORD_CHARS)
 
 
+def _corpus_chars(normalizer, also: str) -> list[str]:
+    """Every character of the normalized corpus, and `also`: the single-character pieces."""
+    return sorted({c for line in CORPUS for c in normalizer.normalize_str(line) if not c.isspace()} | set(also))
+
+
 def _bert_tokenizer():
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
@@ -40,8 +45,7 @@ def _bert_tokenizer():
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     words = _corpus_words(pre_tokenizer, normalizer)
-    chars = sorted({c for line in CORPUS for c in normalizer.normalize_str(line) if not c.isspace()}
-                   | set("abcdefghijklmnopqrstuvwxyz0123456789"))
+    chars = _corpus_chars(normalizer, "abcdefghijklmnopqrstuvwxyz0123456789")
     pieces = specials + words + [c for c in chars if c not in words] + ["##" + c for c in chars]
     tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(dict.fromkeys(pieces))}, unk_token="[UNK]"))
     tok.normalizer = normalizer
@@ -69,8 +73,7 @@ def _xlmr_tokenizer():
     pre_tokenizer = pre_tokenizers.Metaspace()
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     words = _corpus_words(pre_tokenizer, normalizer)
-    chars = sorted({c for line in CORPUS for c in normalizer.normalize_str(line) if not c.isspace()}
-                   | set("▁abcdefghijklmnopqrstuvwxyz0123456789"))
+    chars = _corpus_chars(normalizer, "▁abcdefghijklmnopqrstuvwxyz0123456789")
     vocab = [(p, 0.0) for p in specials] + [(w, -2.0) for w in words]
     vocab += [(c, -8.0) for c in chars if c not in words]
     tok = Tokenizer(models.Unigram(vocab, unk_id=specials.index("<unk>")))

@@ -51,7 +51,7 @@ class _WindowReader:
 
 def build_variant(name: str, fp32: Path, work: Path, calibration: list[tuple[str, str]]) -> Path:
     from qa_desktop.engine.model_manifest import ModelManifest
-    from qa_desktop.engine.onnx_export import calibration_feeds, quantize_int8
+    from qa_desktop.engine.onnx_export import calibration_feeds, engine_parts, quantize_int8
 
     out = work / name
     if (out / "model.onnx").exists():
@@ -59,7 +59,7 @@ def build_variant(name: str, fp32: Path, work: Path, calibration: list[tuple[str
     _copy_directory(fp32, out, "int8")
     src = fp32 / "model.onnx"
     if name in ("static_qdq", "smoothquant_u8s8"):
-        feeds = calibration_feeds(fp32, ModelManifest.read(fp32), calibration)
+        feeds = calibration_feeds(engine_parts(fp32, ModelManifest.read(fp32)), calibration)
         if name == "static_qdq":
             quantize_int8(src, out / "model.onnx", scheme="static_qdq", calibration=_WindowReader(feeds))
         else:

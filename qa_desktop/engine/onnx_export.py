@@ -173,7 +173,7 @@ def quantize_int8(src: Path, dst: Path, scheme: str = DEFAULT_INT8_SCHEME, calib
     return done
 
 
-def _engine_parts(directory: Path, manifest: ModelManifest, batch_size: int = 4):
+def engine_parts(directory: Path, manifest: ModelManifest, batch_size: int = 4):
     """The tokenizer, windows and reader the engine would use on this directory's graph."""
     md = ModelDirectory.open(directory)
     tokenizer = md.load_tokenizer()
@@ -182,11 +182,13 @@ def _engine_parts(directory: Path, manifest: ModelManifest, batch_size: int = 4)
     return features, OnnxReader(session, runtime, pad_id=md.pad_id(tokenizer), batch_size=batch_size)
 
 
-def calibration_feeds(directory: Path, manifest: ModelManifest, pairs, max_windows: int = 64) -> list[dict]:
-    """Real windows of (question, passage) pairs, one per run, as the engine feeds them."""
-    features, reader = _engine_parts(directory, manifest)
+def calibration_feeds(parts, pairs, max_windows: int = 64) -> list[dict]:
+    """Real windows of (question, passage) pairs, one per run, as the engine feeds them.
+    `parts`: engine_parts of the graph the feeds are for (only its inputs matter)."""
+    features, reader = parts
     feeds = []
     for question, passage in pairs:
+        # At most 4 windows a passage, so one long passage cannot fill the whole sample.
         for w in features.build(question, features.tokenize_passage(passage))[:4]:
             feeds.append(reader.feed([w], w.seq_len))
             if len(feeds) >= max_windows:
@@ -194,12 +196,12 @@ def calibration_feeds(directory: Path, manifest: ModelManifest, pairs, max_windo
     return feeds
 
 
-def parity(model, directory: Path, manifest: ModelManifest) -> dict:
+def parity(model, parts) -> dict:
     """Max |Δ logit| between PyTorch (fp32, one window at a time) and the exported graph run
-    through the engine (batched, padded), on PARITY_PAIRS."""
+    through the engine (batched, padded; `parts`: its engine_parts), on PARITY_PAIRS."""
     import torch
 
-    features, reader = _engine_parts(directory, manifest)
+    features, reader = parts
     worst, windows_seen = 0.0, 0
     for question, passage in PARITY_PAIRS:
         windows = features.build(question, features.tokenize_passage(passage))
@@ -265,17 +267,18 @@ def export_model(
         manifest.quantization = None
         manifest.write(out)
         _log(progress, "[4/5] checking parity with PyTorch")
-        fp32_parity = parity(model, out, manifest)
+        fp32_parts = engine_parts(out, manifest)  # one session: the parity check, SmoothQuant's windows
+        fp32_parity = parity(model, fp32_parts)
         manifest.parity = {"fp32": fp32_parity, "fused_operators": fused}
         _log(progress, f"      fp32 max |Δ logit| = {fp32_parity['max_abs_logit_diff']:.2e}")
         if quantize == "int8":
             how = "dynamic, per channel" + (", SmoothQuant" if smoothing else "")
             _log(progress, f"[5/5] quantizing to int8 ({how})")
-            feeds = calibration_feeds(out, manifest, calibration_pairs or PARITY_PAIRS) if smoothing else None
+            feeds = calibration_feeds(fp32_parts, calibration_pairs or PARITY_PAIRS) if smoothing else None
             manifest.quantization_method = quantize_int8(fp32, out / "model.onnx", smoothing_feeds=feeds)
             manifest.quantization = "int8"
             manifest.write(out)
-            manifest.parity["int8"] = parity(model, out, manifest)
+            manifest.parity["int8"] = parity(model, engine_parts(out, manifest))
             _log(progress, f"      int8 max |Δ logit| = {manifest.parity['int8']['max_abs_logit_diff']:.2e}")
         else:
             _log(progress, "[5/5] no quantization asked for")

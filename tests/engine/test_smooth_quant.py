@@ -8,7 +8,7 @@ import onnx
 import pytest
 
 from qa_desktop.engine.model_manifest import ModelManifest
-from qa_desktop.engine.onnx_export import PARITY_PAIRS, calibration_feeds
+from qa_desktop.engine.onnx_export import PARITY_PAIRS, calibration_feeds, engine_parts
 from qa_desktop.engine.question_answerer import QuestionAnswerer
 from qa_desktop.engine.smooth_quant import channel_maxima, smooth_model
 
@@ -17,7 +17,7 @@ QUESTION, CONTEXT = "Who wrote the program?", "Ada Lovelace wrote the first prog
 
 @pytest.fixture(scope="module")
 def feeds(tiny_bert_model):
-    return calibration_feeds(tiny_bert_model, ModelManifest.read(tiny_bert_model), PARITY_PAIRS)
+    return calibration_feeds(engine_parts(tiny_bert_model, ModelManifest.read(tiny_bert_model)), PARITY_PAIRS)
 
 
 def _spread(maxima: dict[str, np.ndarray]) -> float:
@@ -29,7 +29,7 @@ def _spread(maxima: dict[str, np.ndarray]) -> float:
 def test_the_smoothed_graph_gives_the_same_logits(model_fixture, request, tmp_path):
     """BERT (WordPiece, token types) and XLM-R (the multilingual model's architecture)."""
     tiny_model = request.getfixturevalue(model_fixture)
-    feeds = calibration_feeds(tiny_model, ModelManifest.read(tiny_model), PARITY_PAIRS)
+    feeds = calibration_feeds(engine_parts(tiny_model, ModelManifest.read(tiny_model)), PARITY_PAIRS)
     out = tmp_path / "smoothed"
     out.mkdir()
     for f in tiny_model.iterdir():
