@@ -78,7 +78,7 @@ def make_plan(args) -> Plan:
                     launches=1, startup_warmup=False, gemm_size=256, gemm_seconds=0.05,
                     worker_timeout_s=300, startup_timeout_s=60)
     return Plan(parts=frozenset(parts), quick=False, threads=threads, repeats=args.repeats,
-                long_tokens=args.long_tokens, long_repeats=3, sample=args.sample, launches=3,
+                long_tokens=args.long_tokens, long_repeats=3, sample=args.sample, launches=9,
                 startup_warmup=True, gemm_size=2048, gemm_seconds=1.0,
                 worker_timeout_s=3600, startup_timeout_s=120)
 

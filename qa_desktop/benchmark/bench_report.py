@@ -132,6 +132,7 @@ def build(*, machine: dict, model: dict, reference: dict, settings: dict, worklo
             "platform": startup.get("platform"), "launches": startup.get("launches"),
             "unavailable": _get(startup, "app", "unavailable"),
             "errors": {k: startup[k]["error"] for k in ("bare", "app") if _get(startup, k, "error")},
+            "bytecode": startup.get("bytecode"),  # as installed: see startup_probe.prepare_bytecode
         }
         # The target is the window a user can type into (issue 11: a light window first, the
         # runtime after the first paint); when its model is ready is reported beside it.
@@ -313,7 +314,8 @@ def table(report: dict) -> str:
                          f"model ready {_f(st.get('qa_desktop_model_ready_s'), '{:.2f}')} s; bare PySide6 window "
                          f"{_f(st['bare_window_s'], '{:.2f}')} s → window {_f(r.get('startup_vs_bare_window'), '{:.2f}×')}"
                          f" (target ≤2× {_met(report, 'startup_vs_bare_window')}), model "
-                         f"{_f(r.get('model_ready_vs_bare_window'), '{:.2f}×')}  [{st['platform']}]")
+                         f"{_f(r.get('model_ready_vs_bare_window'), '{:.2f}×')}  [{st['platform']}; "
+                         f"bytecode {st.get('bytecode') or '?'}]")
         else:
             why = st.get("unavailable") or "; ".join(f"{k}: {v}" for k, v in st.get("errors", {}).items())
             lines.append(f"start-up: bare PySide6 window {_f(st['bare_window_s'], '{:.2f}')} s; qa-desktop "

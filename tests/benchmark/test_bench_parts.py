@@ -146,3 +146,20 @@ def test_the_static_int8_variant_is_calibrated_on_windows_the_engine_feeds(tiny_
     assert ModelManifest.read(out).quantization == "int8"
     answer = QuestionAnswerer.load(out, device="cpu").answer(*calibration[0])
     assert answer.windows and answer.passage == calibration[0][1]
+
+
+def test_startup_probe_compiles_missing_or_stale_bytecode_once(tmp_path):
+    import os
+
+    from qa_desktop.benchmark.startup_probe import prepare_bytecode
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    module = package / "mod.py"
+    module.write_text("X = 1\n")
+    assert prepare_bytecode(package) == {"bytecode": "compiled", "modules": 1, "compiled": 1}
+    assert prepare_bytecode(package) == {"bytecode": "present", "modules": 1}
+    module.write_text("X = 2\n")
+    stat = module.stat()
+    os.utime(module, (stat.st_atime, stat.st_mtime + 10))  # an edit after the last compile
+    assert prepare_bytecode(package)["compiled"] == 1

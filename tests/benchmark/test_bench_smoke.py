@@ -166,6 +166,7 @@ def test_quick_bench_without_the_pipeline_measures_the_rest(tiny_bert_model, tmp
         assert startup["qa_desktop_window_shown_s"] <= startup["qa_desktop_model_ready_s"]
         assert report["ratios"]["startup_vs_bare_window"] == pytest.approx(
             startup["qa_desktop_window_shown_s"] / startup["bare_window_s"])
+        assert startup["bytecode"] in ("present", "compiled")
     else:  # no window to launch (yet), or it failed: the report says why
         assert startup["unavailable"] or startup["errors"]
 
