@@ -37,8 +37,7 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
 def _add_windows_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--windows", choices=("all", "auto"), default="auto",
                         help="all: the model reads every window of a long passage; auto (default): "
-                             "above a dozen windows, only those that best match the question (BM25) "
-                             "and their neighbours")
+                             "above a dozen windows, only those that best match the question (BM25)")
 
 
 def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:

@@ -1,14 +1,16 @@
 """Window preselection measured: whole held-out SQuAD articles, and one very long document.
 
     python -m qa_desktop.benchmark.preselection_bench --model DIR [--articles 6] [--per-article 10]
-        [--long-tokens 100000] [--long-questions 2] [--data train-v1.1.json] [--json]
+        [--long-tokens 100000] [--long-questions 2] [--recall-articles 12] [--data train-v1.1.json] [--json]
 
 Documents are whole articles the training split holds out (ArticleSplit "eval"): every
 paragraph joined, questions from all of them. Each question is answered twice by one
 QuestionAnswerer, reading every window and with preselection ("auto"), alternating which goes
 first so a busy machine's drift hits both alike; F1 and EM are the official SQuAD ones. The long
 document joins held-out articles up to `--long-tokens` tokens; its questions come from its
-middle, and windows read and seconds are compared.
+middle, and windows read and seconds are compared. `--recall-articles` runs no model: for every
+question of that many whole articles it asks whether a window read under each (top, neighbours)
+choice holds the gold answer, and how many of the windows are read.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from qa_desktop.engine.squad_metric import best_over_truths, exact_match, f1
 class ArticleQuestion:
     question: str
     answers: tuple[str, ...]
+    start: int  # the first answer's first character in the whole article's text
 
 
 def held_out_articles(data: Path) -> list[dict]:
@@ -38,10 +41,45 @@ def held_out_articles(data: Path) -> list[dict]:
 
 
 def whole_article(article: dict) -> tuple[str, list[ArticleQuestion]]:
-    text = "\n\n".join(p["context"] for p in article["paragraphs"])
-    questions = [ArticleQuestion(qa["question"], tuple(a["text"] for a in qa["answers"]))
-                 for p in article["paragraphs"] for qa in p["qas"] if qa.get("answers")]
+    separator = "\n\n"
+    text = separator.join(p["context"] for p in article["paragraphs"])
+    questions, at = [], 0
+    for p in article["paragraphs"]:
+        questions += [ArticleQuestion(qa["question"], tuple(a["text"] for a in qa["answers"]),
+                                      at + qa["answers"][0]["answer_start"])
+                      for qa in p["qas"] if qa.get("answers")]
+        at += len(p["context"]) + len(separator)
     return text, questions
+
+
+RECALL_CHOICES = ((4, 1), (4, 0), (6, 0), (8, 0), (10, 0))  # (top windows, neighbours)
+
+
+def answer_window_recall(qa, articles: list[dict], choices=RECALL_CHOICES) -> dict:
+    """No model run: how often a window read under each choice holds the gold answer."""
+    from qa_desktop.engine.window_preselection import WindowPreselector
+
+    found = {c: [] for c in choices}
+    share = {c: [] for c in choices}
+    for article in articles:
+        text, questions = whole_article(article)
+        tokens = qa.tokenized(text)
+        offsets = tokens.offsets
+        preselector = WindowPreselector("auto")
+        for q in questions:
+            end = q.start + len(q.answers[0])
+            windows = qa.features.build(q.question.strip(), tokens)
+            holding = {i for i, w in enumerate(windows) if offsets[w.passage_token_start, 0] <= q.start
+                       and offsets[w.passage_token_end - 1, 1] >= end}
+            for top, neighbours in choices:
+                preselector.top, preselector.neighbours = top, neighbours
+                read = preselector.select(q.question, tokens, windows, "auto").read
+                found[(top, neighbours)].append(bool(holding.intersection(read)))
+                share[(top, neighbours)].append(len(read) / len(windows))
+        preselector.forget()
+    return {"articles": len(articles), "questions": len(found[choices[0]]),
+            "choices": [{"top": t, "neighbours": n, "recall": statistics.fmean(found[(t, n)]),
+                         "windows_read_share": statistics.fmean(share[(t, n)])} for t, n in choices]}
 
 
 def _answer(qa, question: str, text: str, mode: str) -> tuple[str, float, int, int]:
@@ -122,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-article", type=int, default=10)
     p.add_argument("--long-tokens", type=int, default=100_000)
     p.add_argument("--long-questions", type=int, default=2)
+    p.add_argument("--recall-articles", type=int, default=0,
+                   help="also measure, without the model, how often the windows read hold the answer")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
@@ -136,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         report["articles"] = articles_f1(qa, articles[: args.articles], args.per_article,
                                          progress=lambda n: print(f"\r{n} questions", end="", file=sys.stderr))
         print(file=sys.stderr)
+    if args.recall_articles:
+        report["recall"] = answer_window_recall(qa, articles[: args.recall_articles])
     if args.long_tokens and args.long_questions:
         report["long"] = long_document(qa, articles, args.long_tokens, args.long_questions)
     print(json.dumps(report, indent=None if args.json else 1, ensure_ascii=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from qa_desktop.cli import main
 from qa_desktop.engine.errors import Cancelled, InputError
 from qa_desktop.engine.question_answerer import QuestionAnswerer
-from qa_desktop.engine.window_preselection import WindowIndex, WindowPreselector
+from qa_desktop.engine.window_preselection import TOP_WINDOWS, WindowIndex, WindowPreselector
 
 FACT = "The analytical engine program was composed by Ada Lovelace in 1843."
 
@@ -29,24 +30,51 @@ def answerer(tiny_bert_model):
     return QuestionAnswerer.load(tiny_bert_model, device="cpu", threads=1, windows="auto")
 
 
-def test_auto_reads_the_matching_window_and_its_neighbours_only(answerer):
+def test_auto_reads_the_best_matching_windows_only(answerer):
     passage = long_passage()
     at = passage.index(FACT)
     prediction = answerer.answer("Who composed the analytical engine program?", passage, top_k=3)
     selection = answerer.last_selection
     assert selection.mode == "auto" and selection.preselected
-    assert selection.total > 12 and 1 <= len(selection.read) <= 3 * 4 < selection.total
+    assert selection.total > 12 and 1 <= len(selection.read) <= TOP_WINDOWS < selection.total
     # The windows read are renumbered 0..k-1 (rows of the logits) and one holds the fact.
     assert [w.index for w in prediction.windows] == list(range(len(selection.read)))
     assert prediction.start_logits.shape[0] == len(selection.read)
     assert any(w.char_start <= at and at + len(FACT) <= w.char_end for w in prediction.windows)
     best = int(np.argmax(selection.scores))
     assert best in selection.read
-    assert {best - 1, best + 1} <= set(selection.read)
     # Everything downstream still holds: spans inside the text, probabilities finite.
     for answer in prediction.candidates:
         assert answer.text == passage[answer.start: answer.end]
         assert np.isfinite(answer.probability)
+
+
+def test_a_match_counts_more_in_the_middle_of_a_window_than_at_its_edge(answerer):
+    passage = long_passage()
+    question = "Who composed the analytical engine program?"
+    tokens = answerer.tokenized(passage)
+    index = WindowIndex(tokens)
+    fact = int(np.searchsorted(tokens.offsets[:, 0], passage.index(FACT)))  # the fact's first token
+    template = answerer.features.build(question, tokens)[0]
+    width = 300
+    centred = replace(template, passage_token_start=fact - width // 2, passage_token_end=fact + width // 2)
+    at_edge = replace(template, passage_token_start=fact - width + 20, passage_token_end=fact + 20)
+    far = replace(template, passage_token_start=0, passage_token_end=width)
+    scores = index.window_scores(question, [centred, at_edge, far])
+    assert scores[0] > scores[1] > 0  # both hold the fact; the one holding it mid-window wins
+    assert scores[2] < scores[1]  # a window without the fact scores below both
+
+
+def test_neighbours_add_the_windows_beside_each_best_one(answerer):
+    passage = long_passage()
+    question = "Who composed the analytical engine program?"
+    tokens = answerer.tokenized(passage)
+    windows = answerer.features.build(question, tokens)
+    alone = WindowPreselector("auto", top=1).select(question, tokens, windows)
+    with_neighbours = WindowPreselector("auto", top=1, neighbours=1).select(question, tokens, windows)
+    (best,) = alone.read
+    assert with_neighbours.read == (best - 1, best, best + 1)
+    assert "neighbours" in with_neighbours.reason and "neighbours" not in alone.reason
 
 
 def test_all_reads_every_window_and_short_passages_are_read_whole(answerer):
