@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from qa_desktop.engine.span_decoder import trimmed
 from qa_desktop.engine.squad_metric import best_over_truths, f1
 from qa_desktop.training.squad_corpus import QAExample
 
@@ -64,7 +65,10 @@ def heldout_f1(model, tokenizer, examples: list[QAExample], device: torch.device
             score, s, e = best_spans(starts[r, :n], ends[r, :n], passage)
             sample = enc["overflow_to_sample_mapping"][i]
             offsets = enc["offset_mapping"][i]
-            text = examples[sample].context[offsets[s][0]:offsets[e][1]]
+            context = examples[sample].context
+            # The characters the app would show: without edge punctuation or a glued particle.
+            c0, c1 = trimmed(context, offsets[s][0], offsets[e][1])
+            text = context[c0:c1]
             if sample not in best or score > best[sample][0]:
                 best[sample] = (score, text)
     if was_training:

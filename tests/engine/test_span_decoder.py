@@ -87,7 +87,7 @@ def test_matches_brute_force_top_k(n_tokens, capacity, stride, max_len, k, zero_
     windows = make_windows(n_tokens, capacity, min(stride, capacity - 1))
     start, end = random_logits(windows, np.random.default_rng(seed))
     decoded = SpanDecoder(max_answer_len=max_len, top_k=k, fold_overlapping=False,
-                          trim_punctuation=False).decode(
+                          trim_edges=False).decode(
         passage, windows, start, end)
     expected, n_valid = brute_force(passage, windows, start, end, max_len, k)
 
@@ -243,10 +243,27 @@ def test_probability_follows_the_score_across_windows():
     ("the U.S.", "the U.S."),
     ("Sir John Fowler.", "Sir John Fowler"),
     ("), 1890", "1890"),
-    ("마크업 언어와,", "마크업 언어와"),
     (",;", ""),
+    # Japanese particles glued to the answer's last word by the tokenizer's pieces.
+    ("1911年に", "1911年"),
+    ("400種以上の", "400種以上"),
+    ("『カングカ』の", "『カングカ』"),
+    ("2018年9月7日に、", "2018年9月7日"),
+    ("パターン人では", "パターン人"),
+    ("마크업 언어와,", "마크업 언어"),
+    ("2013년에", "2013년"),
+    ("제주도는", "제주도"),
+    ("서울에서", "서울"),
+    # Kept: a range's から…まで, particles after hiragana (part of a word), a lone particle,
+    # Korean endings that nouns and names share with particles (회의, 김정은).
+    ("1916年から1921年まで", "1916年から1921年まで"),
+    ("ひらがなの", "ひらがなの"),
+    ("の", "の"),
+    ("회의", "회의"),
+    ("김정은", "김정은"),
+    ("에", "에"),
 ])
-def test_punctuation_around_an_answer_is_trimmed(text, expected):
+def test_punctuation_and_glued_particles_around_an_answer_are_trimmed(text, expected):
     start, end = trimmed(text, 0, len(text))
     assert text[start:end] == expected
 
@@ -268,6 +285,21 @@ def test_trimmed_answers_keep_text_equal_to_the_passage_slice():
     best = SpanDecoder(top_k=1).decode(passage, [window], start, end).candidates[0]
     assert best.text == "Thomas Reyburn" == text[best.start:best.end]
     assert (best.start_token, best.end_token) == (2, 3)
+
+
+def test_a_span_ending_inside_a_glued_piece_is_answered_without_the_particle():
+    # XLM-R's pieces of "1911年に建てられた": the model can only end its span after "年に".
+    text = "1911年に建てられた"
+    pieces = [("1911", 0, 4), ("年に", 4, 6), ("建て", 6, 8), ("られた", 8, 11)]
+    passage = TokenizedPassage(text=text, ids=np.arange(len(pieces)) + 10, tokens=tuple(p for p, _, _ in pieces),
+                               offsets=np.array([[a, b] for _, a, b in pieces]), word_ids=tuple(range(len(pieces))))
+    (window,) = make_windows(len(pieces), 20, 5)
+    start = np.full((1, window.seq_len), -10.0, np.float32)
+    end = np.full((1, window.seq_len), -10.0, np.float32)
+    start[0, window.context_offset], end[0, window.context_offset + 1] = 6.0, 6.0
+    best = SpanDecoder(top_k=1).decode(passage, [window], start, end).candidates[0]
+    assert best.text == "1911年" == text[best.start:best.end]
+    assert (best.start_token, best.end_token) == (0, 1)  # the model's tokens are kept
 
 
 def test_fold_overlapping_keeps_order_and_groups():

@@ -108,3 +108,47 @@ def test_threshold_separates_answerable_from_unanswerable():
     records = [record(0.0, 5.0, True)] * 10 + [record(4.0, 1.0, False)] * 10
     threshold, best_f1 = fit_threshold(records)
     assert -5.0 < threshold < 3.0 and best_f1 == 100.0
+
+
+def _glued_piece_tokenizer():
+    """A tokenizer with XLM-R's pieces for one Japanese sentence: "▁1911" "年に" "建て" "られた"."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    pieces = ["▁1911", "年に", "建て", "られた", "▁いつ", "?"]
+    tok = Tokenizer(models.Unigram([(p, 0.0) for p in specials] + [(p, -1.0) for p in pieces], unk_id=3))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                                   pad_token="<pad>", cls_token="<s>", sep_token="</s>", model_max_length=64)
+
+
+def test_the_curve_scores_the_characters_the_app_would_show():
+    """A span ending after a glued particle ("1911年に") is scored as the app shows it ("1911年")."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from qa_desktop.engine.squad_articles import QAExample
+    from qa_desktop.training.heldout_curve import heldout_f1
+
+    tokenizer = _glued_piece_tokenizer()
+    context, question = "1911年に建てられた", "いつ建てられた?"
+    example = QAExample("q", "t", context, question, ("1911年",), (0,))
+    enc = tokenizer(question, context, return_offsets_mapping=True)
+    assert "年に" in tokenizer.convert_ids_to_tokens(enc["input_ids"])  # the piece the model must end on
+    passage = [i for i, s in enumerate(enc.sequence_ids()) if s == 1]
+    first = passage[0]
+    last = next(i for i in passage if enc["offset_mapping"][i][1] == context.index("に") + 1)
+
+    class FixedSpan(torch.nn.Module):
+        def forward(self, input_ids, attention_mask, **_):
+            start = torch.full(input_ids.shape, -10.0)
+            end = torch.full(input_ids.shape, -10.0)
+            start[:, first], end[:, last] = 10.0, 10.0
+            return SimpleNamespace(start_logits=start, end_logits=end)
+
+    score = heldout_f1(FixedSpan(), tokenizer, [example], torch.device("cpu"), unit="chars")
+    assert score == 100.0  # untrimmed, "1911年に" would score 2·(5/6)/(5/6 + 1) ≈ 90.9
