@@ -71,9 +71,17 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return (start, end) if cut == end else _without_punctuation(text, start, cut)
 
 
+# Punctuation that belongs to a number: a sign or decimal point before it ("-3.4°C", ".5"), a
+# unit after it ("50%", "5′ 11″").
+_NUMBER_PREFIXES = "-."
+_NUMBER_SUFFIXES = "%‰′″"
+
+
 def _without_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and _is_punctuation(text[start]):
         if text[start] in _PAIRS.values() and _opener_closed(text, start, end):
+            break
+        if text[start] in _NUMBER_PREFIXES and start + 1 < end and text[start + 1].isdigit():
             break
         start += 1
     while end > start and _is_punctuation(text[end - 1]):
@@ -81,6 +89,8 @@ def _without_punctuation(text: str, start: int, end: int) -> tuple[int, int]:
         if char in _PAIRS and _PAIRS[char] in text[start: end - 1]:
             break
         if char == "." and _abbreviation(text[start: end - 1]):
+            break
+        if char in _NUMBER_SUFFIXES and end - 1 > start and text[end - 2].isdigit():
             break
         end -= 1
     return start, end

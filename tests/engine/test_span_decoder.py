@@ -243,6 +243,12 @@ def test_probability_follows_the_score_across_windows():
     ("the U.S.", "the U.S."),
     ("Sir John Fowler.", "Sir John Fowler"),
     ("), 1890", "1890"),
+    # A number's sign, decimal point and units stay.
+    ("-3.4°C", "-3.4°C"),
+    (", .5 mm", ".5 mm"),
+    ("about 50%,", "about 50%"),
+    ("6′ 2″.", "6′ 2″"),
+    ("- 3", "3"),
     (",;", ""),
     # Japanese particles glued to the answer's last word by the tokenizer's pieces.
     ("1911年に", "1911年"),
