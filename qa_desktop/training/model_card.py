@@ -90,9 +90,7 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         "",
         "## Training",
         f"- {training.get('steps')} steps of {hyper.get('batch_size')} windows ({training.get('windows')} "
-        f"windows per epoch, {hyper.get('epochs')} epochs planned); final weights from step "
-        f"{training.get('best_step')}, the best on the held-out curve (F1 on "
-        f"{hyper.get('curve_questions')} calibration-bucket questions at every checkpoint).",
+        f"windows per epoch, {hyper.get('epochs')} epochs planned); " + _final_weights(training, hyper),
         f"- AdamW lr {hyper.get('lr')}, {hyper.get('warmup')} linear warm-up then linear decay, weight "
         f"decay {hyper.get('weight_decay')}, seed {hyper.get('seed')}; max_seq_len {hyper.get('max_seq_len')}, "
         f"doc_stride {hyper.get('doc_stride')}, question ≤ {hyper.get('max_question_len')} tokens; "
@@ -170,3 +168,15 @@ def write_bundle(r: Recipe, args, checkpoint: Path, int8: Path, calibration: dic
     manifest.write(args.out)
     card = model_card(r, args, manifest, run, calibration, results, pruning)
     (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+
+
+def _final_weights(training: dict, hyper: dict) -> str:
+    curve = f"F1 on {hyper.get('curve_questions')} calibration-bucket questions at every checkpoint"
+    check = training.get("confirmation")
+    if not check:
+        return (f"final weights from step {training.get('final_step', training.get('best_step'))}, "
+                f"the best on the held-out curve ({curve}).")
+    return (f"final weights from step {training.get('final_step')}: the held-out curve's best (step "
+            f"{check['curve_best_step']}; {curve}) and the last weights (step {check['last_step']}) scored "
+            f"F1 {check['curve_best_f1']} and {check['last_f1']} on {check['questions']} other "
+            "calibration-bucket questions, and the better were kept.")

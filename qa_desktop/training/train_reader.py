@@ -7,8 +7,9 @@ Runs in bf16 autocast with attention dropout off and length-grouped batches padd
 of 64 (see ../shared/README.md for why), on the CPU or a CUDA GPU (`--device`); checkpoints every
 few minutes into --out and continues from the last checkpoint when started again with the same
 arguments, on either device. At every checkpoint the model's F1 on a fixed sample of held-out
-(calibration-bucket) questions is recorded; the best weights so far are kept, and the run's final
-weights are the best ones, so a run is stopped on the held-out curve.
+(calibration-bucket) questions is recorded and the best weights so far are kept. At the end, the
+curve's best weights and the last ones are scored on other calibration-bucket questions and the
+better are the run's final weights (`choose_final_weights`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "else fp32 (emulated bf16 is ~20x slower than fp32 on an AVX2-only CPU)")
     p.add_argument("--curve-questions", type=int, default=300,
                    help="held-out (calibration-bucket) answerable questions scored at each checkpoint; 0: none")
+    p.add_argument("--confirm-questions", type=int, default=1500,
+                   help="other calibration-bucket questions on which, at the end, the curve's best weights "
+                        "and the last ones are compared; the better are kept (0: the curve's best)")
     p.add_argument("--checkpoint-steps", type=int, default=0,
                    help="also checkpoint every N steps (0: by --checkpoint-minutes only)")
     p.add_argument("--seed", type=int, default=13)
@@ -105,12 +109,36 @@ def load_training_examples(args: argparse.Namespace):
     return examples
 
 
-def curve_examples(args: argparse.Namespace) -> list:
-    """A fixed sample of calibration-bucket answerable questions from every data file."""
+def held_out_samples(args: argparse.Namespace) -> tuple[list, list]:
+    """Two disjoint fixed samples of calibration-bucket answerable questions from every data file:
+    the curve's, scored at every checkpoint, and the confirmation's, scored once at the end."""
     if args.curve_questions <= 0:
-        return []
+        return [], []
     pool = answerable_examples(articles_in(read_squad(list(args.data)), ArticleSplit(), "calibration"))
-    return random.Random(args.seed).sample(pool, min(args.curve_questions, len(pool)))
+    curve = random.Random(args.seed).sample(pool, min(args.curve_questions, len(pool)))
+    taken = {ex.id for ex in curve}
+    rest = [ex for ex in pool if ex.id not in taken]
+    confirm = random.Random(args.seed + 1).sample(rest, min(args.confirm_questions, len(rest)))
+    return curve, confirm
+
+
+def choose_final_weights(model, best: dict, last_step: int, confirm: list, score) -> dict:
+    """Load the run's final weights into `model` (which holds the last ones): the curve's best or
+    the last, whichever `score()` (F1 on `confirm`) rates higher, ties to the last. The best of
+    many noisy curve points is biased upward by its own noise; an independent sample is not."""
+    if int(best["step"]) == last_step or not confirm:
+        model.load_state_dict(best["model"])
+        return {"final_step": int(best["step"]), "chosen_by": "held-out curve"}
+    last_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    last_f1 = score()
+    model.load_state_dict(best["model"])
+    best_f1 = score()
+    keep_last = last_f1 >= best_f1
+    if keep_last:
+        model.load_state_dict(last_state)
+    return {"final_step": last_step if keep_last else int(best["step"]), "chosen_by": "confirmation",
+            "confirmation": {"questions": len(confirm), "last_step": last_step, "last_f1": round(last_f1, 2),
+                             "curve_best_step": int(best["step"]), "curve_best_f1": round(best_f1, 2)}}
 
 
 def pick_precision(name: str, device: torch.device) -> torch.dtype | None:
@@ -190,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
 
     checkpoint = args.out / "checkpoint.pt"
     best_weights = args.out / "best_model.pt"
-    curve = curve_examples(args)
+    curve, confirm = held_out_samples(args)
     step = 0
     history: list[dict] = []
     # Wall-clock training time and the devices that did it, summed across resumes.
@@ -316,10 +344,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"checkpoint at step {step}", flush=True)
 
     save_checkpoint()
+    chosen = {"final_step": step, "chosen_by": "last step"}
     if best_weights.exists():
         best = torch.load(best_weights, weights_only=False, map_location="cpu")
-        model.load_state_dict(best["model"])
-        print(f"final weights: step {best['step']}, the best on the held-out curve", flush=True)
+        chosen = choose_final_weights(
+            model, best, step, confirm,
+            lambda: heldout_f1(model, tokenizer, confirm, device, autocast_dtype, args.max_seq_len, args.doc_stride))
+        print(f"final weights: step {chosen['final_step']} ({chosen['chosen_by']}"
+              + (f": {chosen['confirmation']}" if "confirmation" in chosen else "") + ")", flush=True)
     final = args.out / "final"
     model.save_pretrained(final)
     tokenizer.save_pretrained(final)
@@ -335,7 +367,8 @@ def main(argv: list[str] | None = None) -> None:
         "steps": total_steps,
         "hyperparameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                             if k not in ("data", "out")},
-        "best_step": int(best["step"]) if best_weights.exists() else total_steps,
+        "best_step": int(best["step"]) if best_weights.exists() else total_steps,  # the curve's best
+        **chosen,
         "train_seconds": round(clock["seconds"]),
         "devices": clock["devices"],
         "precision": "fp32 master weights; compute per device: see devices",

@@ -100,6 +100,11 @@ def test_bundle_has_card_manifest_and_model(built):
     assert run["data"][0]["sha256"][:16] in card
     assert "CPU, 1 threads" in card and "Vocabulary pruning" in card
     assert f"{squad['answerable_f1']:.1f}" in card
+    # The card says which weights were kept and why.
+    assert f"final weights from step {run['final_step']}" in card
+    if run["chosen_by"] == "confirmation":
+        check = run["confirmation"]
+        assert f"F1 {check['curve_best_f1']} and {check['last_f1']}" in card
     # int8 was smoothed on held-out calibration windows, and the card says so.
     smoothing = manifest.quantization_method["smoothing"]
     assert smoothing["calibration_windows"] > 0 and smoothing["nodes"] > 0

@@ -152,3 +152,55 @@ def test_the_curve_scores_the_characters_the_app_would_show():
 
     score = heldout_f1(FixedSpan(), tokenizer, [example], torch.device("cpu"), unit="chars")
     assert score == 100.0  # untrimmed, "1911年に" would score 2·(5/6)/(5/6 + 1) ≈ 90.9
+
+
+def _weights(value: float) -> dict:
+    import torch
+
+    return {"weight": torch.full((2, 2), value), "bias": torch.full((2,), value)}
+
+
+@pytest.mark.parametrize("scores, kept, step", [((71.0, 70.0), 1.0, 900), ((70.0, 70.0), 1.0, 900),
+                                                ((69.0, 70.0), 0.5, 400)])
+def test_final_weights_are_the_better_of_the_curves_best_and_the_last(scores, kept, step):
+    import torch
+
+    from qa_desktop.training.train_reader import choose_final_weights
+
+    model = torch.nn.Linear(2, 2)
+    model.load_state_dict(_weights(1.0))  # the last weights (step 900)
+    best = {"step": 400, "model": _weights(0.5)}
+    asked = iter(scores)  # the last weights are scored first, then the curve's best
+    chosen = choose_final_weights(model, best, 900, ["q"] * 5, lambda: next(asked))
+    assert chosen["final_step"] == step and chosen["chosen_by"] == "confirmation"
+    assert chosen["confirmation"] == {"questions": 5, "last_step": 900, "last_f1": scores[0],
+                                      "curve_best_step": 400, "curve_best_f1": scores[1]}
+    assert torch.all(model.weight == kept)
+
+
+def test_without_a_confirmation_sample_the_curves_best_is_kept():
+    import torch
+
+    from qa_desktop.training.train_reader import choose_final_weights
+
+    model = torch.nn.Linear(2, 2)
+    model.load_state_dict(_weights(1.0))
+    chosen = choose_final_weights(model, {"step": 400, "model": _weights(0.5)}, 900, [], lambda: 1 / 0)
+    assert chosen == {"final_step": 400, "chosen_by": "held-out curve"}
+    assert torch.all(model.weight == 0.5)
+
+
+def test_the_confirmation_sample_never_shares_a_question_with_the_curve(tmp_path):
+    import argparse
+
+    from test_build_model import synthetic_squad
+
+    from qa_desktop.training.train_reader import held_out_samples
+
+    data = tmp_path / "train.json"
+    synthetic_squad(data, articles=120)
+    args = argparse.Namespace(data=[data], curve_questions=6, confirm_questions=1000, seed=13)
+    curve, confirm = held_out_samples(args)
+    assert len(curve) == 6 and confirm
+    assert not {ex.id for ex in curve} & {ex.id for ex in confirm}
+    assert held_out_samples(args) == (curve, confirm)  # fixed across resumes
