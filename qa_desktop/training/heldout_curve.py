@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from qa_desktop.engine.span_decoder import trimmed
+from qa_desktop.engine.answer_edges import trimmed
 from qa_desktop.engine.squad_metric import best_over_truths, f1
 from qa_desktop.training.squad_corpus import QAExample
 
