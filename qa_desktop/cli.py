@@ -156,7 +156,7 @@ def cmd_ask(args) -> int:
                                  overlapping=args.overlapping)
     for warning in warnings + prediction.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    selection = answerer.last_selection
+    selection = prediction.selection
     if args.json:
         print(json.dumps({**prediction.to_json(), "windows_read": len(selection.read),
                           "windows_total": selection.total}, ensure_ascii=False))

@@ -87,7 +87,7 @@ def _answer(qa, question: str, text: str, mode: str) -> tuple[str, float, int, i
     prediction = qa.answer(question, text, top_k=1, windows_mode=mode)
     seconds = time.perf_counter() - t0
     best = prediction.best.text if prediction.best else ""
-    selection = qa.last_selection
+    selection = prediction.selection
     return best, seconds, len(selection.read), selection.total
 
 

@@ -15,7 +15,7 @@ from qa_desktop.engine.model_directory import ModelDirectory
 from qa_desktop.engine.onnx_session import OnnxReader, create_session
 from qa_desktop.engine.results import Prediction, Timings
 from qa_desktop.engine.span_decoder import SpanDecoder
-from qa_desktop.engine.window_preselection import WindowPreselector, WindowSelection, windows_to_read
+from qa_desktop.engine.window_preselection import WindowPreselector, windows_to_read
 from qa_desktop.engine.windowed_features import TokenizedPassage, WindowedFeatures
 
 MAX_PASSAGE_CHARS = 2_000_000
@@ -45,7 +45,6 @@ class QuestionAnswerer:
         self.max_passage_chars = max_passage_chars
         self._passage: TokenizedPassage | None = None
         self.preselector = WindowPreselector(windows)
-        self.last_selection: WindowSelection | None = None  # which windows the last answer read
 
     @classmethod
     def load(cls, directory: str | Path, **options) -> "QuestionAnswerer":
@@ -104,8 +103,8 @@ class QuestionAnswerer:
         tokens = self.tokenized(passage)
         windows = self.features.build(question.strip(), tokens)
         # Long passages under "auto": only the windows that can hold the answer (BM25).
-        self.last_selection = self.preselector.select(question, tokens, windows, windows_mode)
-        windows = windows_to_read(windows, self.last_selection)
+        selection = self.preselector.select(question, tokens, windows, windows_mode)
+        windows = windows_to_read(windows, selection)
         t1 = time.perf_counter()
         start_logits, end_logits = self.reader.run(windows, progress=progress, cancelled=cancelled)
         t2 = time.perf_counter()
@@ -139,5 +138,6 @@ class QuestionAnswerer:
             max_answer_len=decoder.max_answer_len,
             temperature=m.temperature,
             warnings=tuple(warnings),
+            selection=selection,
         )
         return unjudged.judged(threshold, m)

@@ -173,6 +173,21 @@ class AbstentionDefaults(Protocol):
 
 
 @dataclass(frozen=True)
+class WindowSelection:
+    """Which of a question's windows the model read, and why."""
+
+    mode: str  # "all" or "auto"
+    total: int  # windows a full read has
+    read: tuple[int, ...]  # indices (into the full read's windows) read, in passage order
+    scores: np.ndarray = field(repr=False)  # (total,) BM25 score of every window, 0 when no term matched
+    reason: str  # one line: why these windows
+
+    @property
+    def preselected(self) -> bool:
+        return len(self.read) < self.total
+
+
+@dataclass(frozen=True)
 class Prediction:
     question: str
     passage: str
@@ -192,6 +207,8 @@ class Prediction:
     max_answer_len: int
     temperature: float
     warnings: tuple[str, ...] = field(default=())
+    # Which windows the model read (engine/window_preselection); None: every one.
+    selection: WindowSelection | None = None
 
     @property
     def abstained(self) -> bool:

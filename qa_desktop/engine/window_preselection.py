@@ -15,13 +15,13 @@ weighted by how central the segment lies in the window.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from qa_desktop.engine.errors import InputError
 from qa_desktop.engine.library.search_terms import TOKENIZER, index_form, match_expression
-from qa_desktop.engine.results import Window
+from qa_desktop.engine.results import Window, WindowSelection
 from qa_desktop.engine.windowed_features import TokenizedPassage
 
 MODES = ("all", "auto")
@@ -36,21 +36,6 @@ AUTO_ABOVE_WINDOWS = 12
 TOP_WINDOWS = 8
 NEIGHBOURS = 0
 SEGMENT_TOKENS = 64
-
-
-@dataclass(frozen=True)
-class WindowSelection:
-    """Which of a question's windows the model read, and why."""
-
-    mode: str  # "all" or "auto"
-    total: int  # windows a full read has
-    read: tuple[int, ...]  # indices (into the full read's windows) read, in passage order
-    scores: np.ndarray = field(repr=False)  # (total,) BM25 score of every window, 0 when no term matched
-    reason: str  # one line: why these windows
-
-    @property
-    def preselected(self) -> bool:
-        return len(self.read) < self.total
 
 
 class WindowIndex:

@@ -74,6 +74,7 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
         self.document_path: Path | None = None
         self._running: dict[str, BackgroundOperation] = {}  # operation kind → the one in flight
         self._pending_ask = False
+        self._windows_mode_next = "auto"  # "all" once, after "Read everything"
         self._save_again = False
         self._restoring = False
         self._autosave_warned = False
@@ -194,15 +195,21 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
             self.question.remember(question)
             if self.persist:
                 self.autosave_timer.start()
+        windows_mode, self._windows_mode_next = self._windows_mode_next, "auto"
         op = operations.answer_question(self, self.models, self.session.model_spec, question,
                                         self.passage.toPlainText(), self.answer_panel.top_k.value(),
-                                        self.answer_panel.threshold_value())
+                                        self.answer_panel.threshold_value(), windows_mode)
         (op.success(self._answered).failure(self._answer_failed).progress(self.progress.update_progress)
          .finished(self._answer_finished))
         self.ask_button.setText("Cancel")
         self.ask_button.setToolTip("Stop answering (Esc)")
         self.progress.start("Answering…")
         self._run("answer", op)
+
+    def read_everything(self) -> None:
+        """Ask again with the model reading every window, not only those matching the question."""
+        self._windows_mode_next = "all"
+        self.ask()
 
     def cancel_answer(self) -> None:
         self._pending_ask = False
@@ -227,6 +234,12 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
         self.session.set_answer(answer)
         for warning in answer.prediction.warnings:
             self.banner.show_message(warning, "warning", coverage_actions(self, warning), source="answer")
+        selection = answer.prediction.selection
+        if selection is not None and selection.preselected and not answer.prediction.warnings:
+            self.banner.show_message(
+                f"This long passage was read where its words match the question: {len(selection.read)} of "
+                f"{selection.total} windows (shaded in the plot). An answer worded differently elsewhere "
+                "can be missed.", "info", [("Read everything", self.read_everything)], source="answer")
 
     def _answer_failed(self, exc: BaseException) -> None:
         if self._pending_ask and isinstance(exc, Cancelled):

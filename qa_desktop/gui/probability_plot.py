@@ -165,9 +165,11 @@ class ProbabilityPlot(PlotHover, QWidget):
             a = p.candidates[min(chosen, len(p.candidates) - 1)]
             self._answer_tokens = (a.start_token, a.end_token)
         n_words = len(answer.words)
+        read = (f"{len(p.windows)} of {p.selection.total} windows read (those matching the question's words)"
+                if p.selection is not None and p.selection.preselected
+                else f"{len(p.windows)} window{'s' if len(p.windows) != 1 else ''}")
         self.info.setText(
-            f"{len(p.windows)} window{'s' if len(p.windows) != 1 else ''} "
-            f"(up to {answer.model.max_seq_len} tokens each, overlap {answer.model.doc_stride}) · "
+            f"{read} (up to {answer.model.max_seq_len} tokens each, overlap {answer.model.doc_stride}) · "
             f"{len(p.tokens):,} tokens · {n_words:,} words")
         self._set_enabled(True)
         self.outdated.hide()

@@ -7,11 +7,13 @@ GUIDE_HTML = """
 <p>The model reads the question and the passage and gives every passage <i>token</i> (a word or a
 piece of one) two numbers: how likely the answer <b>starts</b> there, and how likely it
 <b>ends</b> there. The answer is the start and end pair that scores best. Long passages are read
-in overlapping <i>windows</i> of a few hundred tokens.</p>
+in overlapping <i>windows</i> of a few hundred tokens; in a very long passage only the windows
+whose words match the question's are read (a note above says how many, with a button to read
+everything).</p>
 <h3>Start/end probabilities</h3>
 <p>One point per passage token, from the beginning of the passage (left) to its end (right):
 the blue curve is the chance the answer starts at that token, the red one that it ends there.
-The shaded band is the chosen answer; grey stripes behind are the windows. Hover a point to read
+The shaded band is the chosen answer; grey stripes behind are the windows read. Hover a point to read
 it, click it to find that token in the passage, use the wheel to zoom (zoomed in, the tokens'
 text labels the axis). <i>Words</i> adds up the pieces of each word; <i>Log scale</i> shows the
 small chances too.</p>

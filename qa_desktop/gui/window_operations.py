@@ -41,13 +41,15 @@ def load_model(parent, models: LoadedModels, spec: str, passage: str) -> Backgro
 
 
 def answer_question(parent, models: LoadedModels, spec: str, question: str, passage: str, top_k: int,
-                    threshold: float | None) -> BackgroundOperation[PreparedAnswer]:
+                    threshold: float | None, windows_mode: str = "auto") -> BackgroundOperation[PreparedAnswer]:
+    """`windows_mode` "auto": a long passage is read only where its words match the question's
+    (engine/window_preselection); "all": every window."""
     def work(ctx: OperationContext) -> PreparedAnswer:
         answerer = _answerer(ctx, models, spec, passage)
         ctx.raise_if_cancelled()
         ctx.say("Reading the passage…")
         prediction = answerer.answer(
-            question, passage, top_k=top_k, threshold=threshold,
+            question, passage, top_k=top_k, threshold=threshold, windows_mode=windows_mode,
             progress=lambda done, total: ctx.report(done, total, f"Reading window {done} of {total}"),
             cancelled=ctx.cancelled)
         ctx.say("Preparing the plots…")

@@ -25,8 +25,8 @@ SCRIPT = textwrap.dedent('''
                   progress=lambda done, total: seen.append([done, total]))
     at = passage.index(fact)
     print(json.dumps({
-        "chars": len(passage), "limit": MAX_PASSAGE_CHARS, "total": qa.last_selection.total,
-        "read": len(qa.last_selection.read), "progress": seen[-1],
+        "chars": len(passage), "limit": MAX_PASSAGE_CHARS, "total": p.selection.total,
+        "read": len(p.selection.read), "progress": seen[-1],
         "fact_read": any(w.char_start <= at < w.char_end for w in p.windows),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 ''')

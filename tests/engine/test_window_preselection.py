@@ -34,7 +34,7 @@ def test_auto_reads_the_best_matching_windows_only(answerer):
     passage = long_passage()
     at = passage.index(FACT)
     prediction = answerer.answer("Who composed the analytical engine program?", passage, top_k=3)
-    selection = answerer.last_selection
+    selection = prediction.selection
     assert selection.mode == "auto" and selection.preselected
     assert selection.total > 12 and 1 <= len(selection.read) <= TOP_WINDOWS < selection.total
     # The windows read are renumbered 0..k-1 (rows of the logits) and one holds the fact.
@@ -80,11 +80,11 @@ def test_neighbours_add_the_windows_beside_each_best_one(answerer):
 def test_all_reads_every_window_and_short_passages_are_read_whole(answerer):
     passage = long_passage()
     prediction = answerer.answer("Who composed the analytical engine program?", passage, windows_mode="all")
-    assert not answerer.last_selection.preselected
-    assert len(prediction.windows) == answerer.last_selection.total > 12
+    assert not prediction.selection.preselected
+    assert len(prediction.windows) == prediction.selection.total > 12
     short = filler(3) + " " + FACT
-    answerer.answer("Who composed the program?", short)
-    assert answerer.last_selection.total <= 12 and not answerer.last_selection.preselected
+    selection = answerer.answer("Who composed the program?", short).selection
+    assert selection.total <= 12 and not selection.preselected
 
 
 def test_the_index_is_built_once_per_passage(answerer):
@@ -99,17 +99,16 @@ def test_the_index_is_built_once_per_passage(answerer):
 
 def test_no_matching_word_reads_everything(answerer):
     passage = long_passage()
-    answerer.answer("Xylophone zebra quux?", passage)
-    selection = answerer.last_selection
+    selection = answerer.answer("Xylophone zebra quux?", passage).selection
     assert not selection.preselected and "no question word" in selection.reason
 
 
 def test_progress_and_cancel_count_the_windows_read(answerer):
     passage = long_passage()
     seen = []
-    answerer.answer("Who composed the analytical engine program?", passage,
-                    progress=lambda done, total: seen.append((done, total)))
-    assert seen[-1][0] == seen[-1][1] == len(answerer.last_selection.read)
+    prediction = answerer.answer("Who composed the analytical engine program?", passage,
+                                 progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1][0] == seen[-1][1] == len(prediction.selection.read)
     with pytest.raises(Cancelled):
         answerer.answer("Who composed the analytical engine program?", passage, cancelled=lambda: True)
 

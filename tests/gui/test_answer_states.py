@@ -185,6 +185,33 @@ def test_the_heatmap_can_show_every_window(qtbot, make_window):
     assert numbers[numbers >= 0].tolist() == list(range(w.passage_token_start, w.passage_token_end))
 
 
+def test_a_long_passage_is_read_where_it_matches_and_can_be_read_whole(qtbot, make_window):
+    window = make_window()
+    window.models.get(window.model_info.path).features.max_seq_len = 96  # many windows
+    filler = " ".join(f"On day {i} the committee met and the clerk kept the minutes." for i in range(6))
+    passage = filler + " The Forth Bridge was opened on 4 March 1890 by the Prince of Wales. " + filler
+    answer = ask(qtbot, window, QUESTION, passage)
+    selection = answer.prediction.selection
+    assert selection.preselected and len(answer.prediction.windows) == len(selection.read)
+    # The window says so and offers the full read; the plot shades only the windows read.
+    banner = window.banner
+    assert banner.isVisible() and banner.level == "info"
+    assert f"{len(selection.read)} of {selection.total} windows" in banner.text
+    (button,) = banner._buttons
+    assert button.text() == "Read everything"
+    assert f"{len(selection.read)} of {selection.total} windows read" in window.plot.info.text()
+    assert window.plot.bands.count == len(selection.read)
+    with qtbot.waitSignal(window.answerShown, timeout=60_000) as shown:
+        button.click()
+    everything = shown.args[0].prediction
+    assert not everything.selection.preselected
+    assert len(everything.windows) == selection.total == window.plot.bands.count
+    assert not (banner.isVisible() and "Read everything" in [b.text() for b in banner._buttons])
+    # The next question reads where it matches again.
+    again = ask(qtbot, window, "Who opened the Forth Bridge?")
+    assert again.prediction.selection.preselected
+
+
 def test_zoomed_in_the_plot_labels_tokens_with_their_text(answered):
     window, answer = answered
     plot = window.plot
