@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from qa_desktop.engine.answer_edges import trimmed
-from qa_desktop.engine.squad_metric import best_over_truths, f1
+from qa_desktop.engine.squad_metric import best_over_truths, default_f1_unit, f1
 from qa_desktop.training.squad_corpus import QAExample
 
 
@@ -30,8 +30,9 @@ def best_spans(start: np.ndarray, end: np.ndarray, passage: np.ndarray, max_answ
 @torch.no_grad()
 def heldout_f1(model, tokenizer, examples: list[QAExample], device: torch.device,
                autocast_dtype: torch.dtype | None = None, max_seq_len: int = 384,
-               doc_stride: int = 128, batch_size: int = 32, unit: str = "words") -> float:
-    """Mean F1 (0-100) of the model's best span over all windows of each answerable example."""
+               doc_stride: int = 128, batch_size: int = 32, unit: str | None = None) -> float:
+    """Mean F1 (0-100) of the model's best span over all windows of each answerable example, in
+    `unit`, or (None) in each example's own: characters for Japanese, Korean, Chinese, Thai."""
     was_training = model.training
     model.eval()
     enc = tokenizer([ex.question.strip() for ex in examples], [ex.context for ex in examples],
@@ -73,6 +74,6 @@ def heldout_f1(model, tokenizer, examples: list[QAExample], device: torch.device
                 best[sample] = (score, text)
     if was_training:
         model.train()
-    scores = [best_over_truths(lambda p, t: f1(p, t, unit), best[k][1], list(ex.answer_texts))
+    scores = [best_over_truths(f1, best[k][1], list(ex.answer_texts), unit=unit or default_f1_unit([ex.context]))
               for k, ex in enumerate(examples) if k in best]
     return 100.0 * float(np.mean(scores))

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from qa_desktop.engine.cpu_features import has_native_bf16
+from qa_desktop.engine.squad_metric import default_f1_unit
 from qa_desktop.training import window_cache
 from qa_desktop.training.hard_negatives import hard_negatives
 from qa_desktop.training.heldout_curve import heldout_f1
@@ -111,14 +112,25 @@ def load_training_examples(args: argparse.Namespace):
 
 def held_out_samples(args: argparse.Namespace) -> tuple[list, list]:
     """Two disjoint fixed samples of calibration-bucket answerable questions from every data file:
-    the curve's, scored at every checkpoint, and the confirmation's, scored once at the end."""
+    the curve's, scored at every checkpoint, and the confirmation's, scored once at the end.
+    Questions scored in words (English) and in characters (Japanese, Korean, Chinese) get equal
+    shares, so a multilingual run is not chosen mostly on its larger English file."""
     if args.curve_questions <= 0:
         return [], []
     pool = answerable_examples(articles_in(read_squad(list(args.data)), ArticleSplit(), "calibration"))
-    curve = random.Random(args.seed).sample(pool, min(args.curve_questions, len(pool)))
-    taken = {ex.id for ex in curve}
-    rest = [ex for ex in pool if ex.id not in taken]
-    confirm = random.Random(args.seed + 1).sample(rest, min(args.confirm_questions, len(rest)))
+    groups: dict[str, list] = {}
+    for ex in pool:
+        groups.setdefault(default_f1_unit([ex.context]), []).append(ex)
+    curve, confirm = [], []
+    for k, unit in enumerate(sorted(groups)):
+        members = groups[unit]
+        share = args.curve_questions // len(groups) + (k < args.curve_questions % len(groups))
+        drawn = random.Random(args.seed).sample(members, min(share, len(members)))
+        taken = {ex.id for ex in drawn}
+        rest = [ex for ex in members if ex.id not in taken]
+        share = args.confirm_questions // len(groups) + (k < args.confirm_questions % len(groups))
+        curve += drawn
+        confirm += random.Random(args.seed + 1).sample(rest, min(share, len(rest)))
     return curve, confirm
 
 

@@ -150,7 +150,7 @@ def test_the_curve_scores_the_characters_the_app_would_show():
             start[:, first], end[:, last] = 10.0, 10.0
             return SimpleNamespace(start_logits=start, end_logits=end)
 
-    score = heldout_f1(FixedSpan(), tokenizer, [example], torch.device("cpu"), unit="chars")
+    score = heldout_f1(FixedSpan(), tokenizer, [example], torch.device("cpu"))  # characters: Japanese
     assert score == 100.0  # untrimmed, "1911年に" would score 2·(5/6)/(5/6 + 1) ≈ 90.9
 
 
@@ -204,3 +204,28 @@ def test_the_confirmation_sample_never_shares_a_question_with_the_curve(tmp_path
     assert len(curve) == 6 and confirm
     assert not {ex.id for ex in curve} & {ex.id for ex in confirm}
     assert held_out_samples(args) == (curve, confirm)  # fixed across resumes
+
+
+def test_held_out_samples_give_english_and_japanese_equal_shares(tmp_path):
+    import argparse
+    import json
+
+    from test_build_model import synthetic_squad
+
+    from qa_desktop.training.train_reader import held_out_samples
+
+    english = tmp_path / "en.json"
+    synthetic_squad(english, articles=160)
+    japanese = tmp_path / "ja.json"
+    data = json.loads(english.read_text())
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            paragraph["context"] = "この橋は1890年に開通した。設計者は技師である。観光客は毎年夏に訪れる。"
+            for qa in paragraph["qas"]:
+                qa["id"] += "-ja"
+                qa["answers"] = [{"text": "1890年", "answer_start": 4}]
+    japanese.write_text(json.dumps(data, ensure_ascii=False))
+    args = argparse.Namespace(data=[english, japanese], curve_questions=6, confirm_questions=10, seed=13)
+    curve, confirm = held_out_samples(args)
+    assert sum(ex.id.endswith("-ja") for ex in curve) == 3 == sum(not ex.id.endswith("-ja") for ex in curve)
+    assert sum(ex.id.endswith("-ja") for ex in confirm) == 5
