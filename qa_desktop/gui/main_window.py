@@ -12,12 +12,12 @@ and the model come after the first paint.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
-from qa_desktop.engine.document_reader import Document
 from qa_desktop.engine.errors import Cancelled, InputError, ModelError
 from qa_desktop.gui import window_operations as operations
 from qa_desktop.gui.answer_session import AnswerSession
@@ -37,6 +37,9 @@ from qa_desktop.gui.window_actions import build_menus
 from qa_desktop.gui.window_layout import build_widgets
 from qa_desktop.gui.window_startup import LightStart
 from qa_desktop.gui.library_dock import WindowLibrary
+
+if TYPE_CHECKING:  # reading files is needed only once one is opened (after the first paint)
+    from qa_desktop.engine.document_reader import Document
 
 AUTOSAVE_DELAY_MS = 800
 TOP_K_DELAY_MS = 400

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa_desktop.engine import model_store
-from qa_desktop.engine.document_reader import Document, read_document
 from qa_desktop.gui.background_operation import BackgroundOperation, OperationContext
 from qa_desktop.gui.draft_autosave import DraftAutosave
 from qa_desktop.gui.model_import import ModelImportRequest, import_checkpoint
 from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
 
-if TYPE_CHECKING:  # both import numpy (and the engine's tokenizer): not before the window's first paint
+if TYPE_CHECKING:  # not before the window's first paint: numpy, the tokenizer, the file readers
+    from qa_desktop.engine.document_reader import Document
     from qa_desktop.engine.span_loss import SpanLoss
     from qa_desktop.gui.loaded_models import LoadedModels
 
@@ -60,6 +60,8 @@ def answer_question(parent, models: LoadedModels, spec: str, question: str, pass
 
 def open_document(parent, path: Path) -> BackgroundOperation[Document]:
     def work(ctx: OperationContext) -> Document:
+        from qa_desktop.engine.document_reader import read_document
+
         ctx.say(f"Opening {path.name}…")
         return read_document(path, progress=lambda done, total: ctx.report(done, total, f"Page {done} of {total}"),
                              cancelled=ctx.cancelled)
