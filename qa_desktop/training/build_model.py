@@ -46,6 +46,18 @@ def write_json(path: Path, value) -> None:
     tmp.replace(path)
 
 
+def recipe_flags(r: Recipe) -> list[str]:
+    """The recipe's training settings as train_reader arguments."""
+    argv: list[str] = []
+    for key, value in r.train_args.items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            argv.append(flag)
+        elif value is not False:
+            argv += [flag, str(value)]
+    return argv
+
+
 def train_step(r: Recipe, args) -> Path:
     final = args.work / "final"
     if (final / "config.json").exists():
@@ -54,13 +66,7 @@ def train_step(r: Recipe, args) -> Path:
     from qa_desktop.training import train_reader
 
     argv = ["--data", *map(str, expand(args.data_root, r.train_files)), "--out", str(args.work),
-            "--device", args.device]
-    for key, value in r.train_args.items():
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            argv.append(flag)
-        elif value is not False:
-            argv += [flag, str(value)]
+            "--device", args.device, *recipe_flags(r)]
     if args.base:
         argv += ["--base", str(args.base)]
     if r.warm_start and not args.no_warm_start:

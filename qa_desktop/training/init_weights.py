@@ -13,11 +13,13 @@ import argparse
 from pathlib import Path
 
 
-def load_partial_weights(model, weights: Path) -> list[str]:
-    """Load `weights` into `model`; returns the keys the file did not have."""
+def load_partial_weights(model, weights: Path | list[Path]) -> list[str]:
+    """Load `weights` (one file, or the chunks of one state dict) into `model`; returns the keys
+    the files did not have."""
     from safetensors.torch import load_file
 
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    files = weights if isinstance(weights, list) else [weights]
+    state = {k: v.float() for path in files for k, v in load_file(str(path)).items()}
     result = model.load_state_dict(state, strict=False)
     missing = [k for k in result.missing_keys if not k.endswith("word_embeddings.weight")]
     if missing or result.unexpected_keys:
@@ -26,7 +28,7 @@ def load_partial_weights(model, weights: Path) -> list[str]:
     return list(result.missing_keys)
 
 
-def materialize(base: Path, weights: Path, out: Path) -> Path:
+def materialize(base: Path, weights: Path | list[Path], out: Path) -> Path:
     """A complete Hugging Face QA checkpoint directory: base + partial weights."""
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 

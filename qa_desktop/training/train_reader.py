@@ -86,6 +86,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "and the last ones are compared; the better are kept (0: the curve's best)")
     p.add_argument("--checkpoint-steps", type=int, default=0,
                    help="also checkpoint every N steps (0: by --checkpoint-minutes only)")
+    p.add_argument("--prebuilt-windows", type=Path, default=None,
+                   help="windows built elsewhere (training/device_bundle.py packs them for a lent GPU); "
+                        "used as they are, without rebuilding or checking their key")
+    p.add_argument("--time-budget-minutes", type=float, default=None,
+                   help="a lent machine's limit: after measuring the first steps, fewer steps are planned "
+                        "if the run would not fit, and the learning-rate decay is fitted to them")
     p.add_argument("--seed", type=int, default=13)
     return p.parse_args(argv)
 
@@ -153,6 +159,14 @@ def choose_final_weights(model, best: dict, last_step: int, confirm: list, score
                              "curve_best_step": int(best["step"]), "curve_best_f1": round(best_f1, 2)}}
 
 
+def steps_within_budget(step: int, total_steps: int, seconds_per_step: float, seconds_left: float,
+                        reserve: float = 0.25) -> int:
+    """How many steps a run can have in all when `seconds_left` remain: `reserve` of them is kept
+    for the held-out curve, the checkpoints and the final choice of weights."""
+    affordable = step + int(seconds_left * (1.0 - reserve) / max(seconds_per_step, 1e-9))
+    return max(step + 1, min(total_steps, affordable))
+
+
 def pick_precision(name: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype, or None for plain fp32."""
     if name == "fp32" or (name == "auto" and device.type == "cpu" and not has_native_bf16()):
@@ -203,8 +217,14 @@ def main(argv: list[str] | None = None) -> None:
         built = build_windows(tokenizer, examples, args.max_seq_len, args.doc_stride, args.max_question_len)
         return built, {"examples": len(examples), "unanswerable": sum(ex.is_impossible for ex in examples)}
 
-    key = window_cache.window_key(args, base, inspect.getsource(load_training_examples))
-    windows, counts, cached = window_cache.cached_windows(args.out, key, build)
+    if args.prebuilt_windows:
+        found = window_cache.load(args.prebuilt_windows, key=None)
+        if found is None:
+            raise SystemExit(f"{args.prebuilt_windows}: not a windows file")
+        (windows, counts), cached = found, True
+    else:
+        key = window_cache.window_key(args, base, inspect.getsource(load_training_examples))
+        windows, counts, cached = window_cache.cached_windows(args.out, key, build)
     n_examples, n_neg = counts["examples"], counts["unanswerable"]
     print(f"{n_examples} examples ({n_neg} unanswerable) -> {len(windows)} windows "
           f"in {time.time() - t0:.0f}s{' (cached)' if cached else ''}", flush=True)
@@ -298,6 +318,10 @@ def main(argv: list[str] | None = None) -> None:
             return tensor.pin_memory().to(device, non_blocking=True)
         return tensor
 
+    # The time budget is checked once, from steps 100-300 of this start: the first steps warm up
+    # kernels and allocators (on an H200 they ran 3x slower than the rest).
+    budget_marks = (step + 100, step + 300) if args.time_budget_minutes else None
+    budget_started, budget_mark_time = time.time(), 0.0
     pad_id = tokenizer.pad_token_id or 0
     model.train()
     last_save = step_started = time.time()
@@ -334,12 +358,27 @@ def main(argv: list[str] | None = None) -> None:
         now = time.time()
         clock["seconds"] += now - step_started
         step_started = now
+        if budget_marks and step == budget_marks[0]:
+            budget_mark_time = now
+        elif budget_marks and step == budget_marks[1]:
+            fitted = steps_within_budget(step, total_steps, (now - budget_mark_time) / (budget_marks[1] - budget_marks[0]),
+                                         args.time_budget_minutes * 60 - (now - budget_started))
+            if fitted < total_steps:
+                print(f"time budget: {total_steps} steps would not fit in {args.time_budget_minutes} min; "
+                      f"training {fitted} steps, learning rate decayed to them", flush=True)
+                history.append({"step": step, "time_budget": {"minutes": args.time_budget_minutes,
+                                                              "planned_steps": total_steps, "steps": fitted}})
+                total_steps = fitted
+                scheduler = get_linear_schedule_with_warmup(
+                    optimizer, int(args.warmup * total_steps), total_steps, last_epoch=-1)
+                for _ in range(step):
+                    scheduler.step()
         loss_sum += float(out.loss.detach()) * len(members)
         seen += len(members)
         if step % 50 == 0 or step == total_steps:
             elapsed = time.time() - window_start
             rate = elapsed / max(seen, 1)
-            remaining = sum(len(b) for b in schedule[step:]) * rate
+            remaining = sum(len(b) for b in schedule[step:total_steps]) * rate
             history.append({"step": step, "loss": loss_sum / seen, "s_per_window": rate})
             print(f"step {step}/{total_steps} loss {loss_sum / seen:.4f} "
                   f"{rate * 1000:.1f} ms/window eta {remaining / 60:.1f} min lr {scheduler.get_last_lr()[0]:.2e}",

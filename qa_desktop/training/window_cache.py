@@ -66,11 +66,11 @@ def save(path: Path, key: str, windows: TrainingWindows, summary: dict) -> None:
     tmp.replace(path)
 
 
-def load(path: Path, key: str) -> tuple[TrainingWindows, dict] | None:
-    """The cached windows when `path` holds the windows for `key`; else None."""
+def load(path: Path, key: str | None) -> tuple[TrainingWindows, dict] | None:
+    """The cached windows when `path` holds the windows for `key` (any key when None); else None."""
     try:
         with np.load(path) as cached:
-            if str(cached["key"]) != key:
+            if key is not None and str(cached["key"]) != key:
                 return None
             offsets = cached["offsets"]
             types = _rows(cached["token_type_ids"], offsets) if "token_type_ids" in cached.files else None

@@ -229,3 +229,12 @@ def test_held_out_samples_give_english_and_japanese_equal_shares(tmp_path):
     curve, confirm = held_out_samples(args)
     assert sum(ex.id.endswith("-ja") for ex in curve) == 3 == sum(not ex.id.endswith("-ja") for ex in curve)
     assert sum(ex.id.endswith("-ja") for ex in confirm) == 5
+
+
+def test_a_time_budget_shortens_the_plan_only_when_it_must():
+    from qa_desktop.training.train_reader import steps_within_budget
+
+    # 0.1 s a step, 600 s left, a quarter kept for the curve: 4,500 more steps fit.
+    assert steps_within_budget(40, 10_000, 0.1, 600.0) == 4_540
+    assert steps_within_budget(40, 3_000, 0.1, 600.0) == 3_000
+    assert steps_within_budget(40, 3_000, 10.0, 1.0) == 41  # never fewer than the step in hand

@@ -1,0 +1,318 @@
+"""A training run packed to travel to a lent GPU machine, and its result brought back.
+
+A lent machine receives at most 64 MiB of files and returns at most 8 files of 16 MiB. The
+multilingual base is 449 MB in fp32 (117.5M parameters, 96M of them a 250k-piece embedding
+table), yet training reads far less of it:
+- the recipe freezes the word embeddings, and only the rows of pieces that the training and
+  held-out texts use are ever read. The pack's base keeps only those pieces; its renumbered
+  tokenizer cuts those texts into the same pieces as the full one (a Unigram model's best path
+  survives when every piece on it is kept), and `pack` checks that on a sample;
+- that base was made from a 4-bit (Q4_0: 32 values share one fp16 scale) file, so its linear
+  weights and embedding rows travel as 4-bit codes and scales, exactly (each tensor is checked;
+  one that is not exactly 4-bit travels as fp32);
+- the windows are built here (single-threaded Python, minutes) and travel xz-compressed;
+- the held-out curve reads only calibration-bucket articles, so only those travel.
+The result is every trained tensor except the frozen embedding table, fp16, in chunks; `merge`
+puts it on the full-vocabulary base (as `init_weights` does for the warm start) and writes the
+run's `final/`, so `build_model` continues (prune, export, calibrate, evaluate, card) here.
+
+    python -m qa_desktop.training.device_bundle pack --recipe multilingual --data-root ../shared/data \\
+        --base runs/e5-base --out gpu-pack
+    (on the GPU machine) python -m qa_desktop.training.device_bundle train gpu-pack --result $OUT --minutes 7
+    python -m qa_desktop.training.device_bundle merge RESULT_DIR --pack gpu-pack --base runs/e5-base \\
+        --work runs/e5-multilingual
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from qa_desktop.training.recipes import Recipe
+
+QK = 32  # values per Q4_0 block
+CHUNK_BYTES = 15 * 2**20  # under the 16 MiB a returned file may have
+BASE_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def q4_encode(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(packed 4-bit codes, fp16 scales) that decode to exactly `weight`, or None.
+
+    The scale is read back from each block's largest value, whose code is -8 in Q4_0 (or ±7 or 8
+    in symmetric variants: each is tried, and only an exact round trip is accepted)."""
+    if weight.ndim != 2 or weight.shape[1] % QK or weight.dtype != np.float32:
+        return None
+    blocks = weight.reshape(weight.shape[0], -1, QK)
+    peak = np.take_along_axis(blocks, np.abs(blocks).argmax(axis=2)[..., None], axis=2)[..., 0]
+    chosen = np.full(peak.shape, np.nan, dtype=np.float32)
+    for divisor in (-8.0, 7.0, -7.0, 8.0):
+        scale = (peak / np.float32(divisor)).astype(np.float16).astype(np.float32)
+        safe = np.where(scale == 0, np.float32(1), scale)
+        codes = np.rint(blocks / safe[..., None])
+        exact = ((codes >= -8) & (codes <= 7) & (codes * scale[..., None] == blocks)).all(axis=2)
+        chosen = np.where(np.isnan(chosen) & exact, scale, chosen)
+    if np.isnan(chosen).any():
+        return None
+    safe = np.where(chosen == 0, np.float32(1), chosen)
+    codes = (np.rint(blocks / safe[..., None]) + 8).astype(np.uint8).reshape(weight.shape[0], -1)
+    return codes[:, 0::2] | (codes[:, 1::2] << 4), chosen.astype(np.float16)
+
+
+def q4_decode(packed: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    codes = np.empty((packed.shape[0], packed.shape[1] * 2), dtype=np.float32)
+    codes[:, 0::2] = packed & 0x0F
+    codes[:, 1::2] = packed >> 4
+    blocks = (codes - 8).reshape(packed.shape[0], -1, QK) * scales.astype(np.float32)[..., None]
+    return blocks.reshape(packed.shape[0], -1)
+
+
+def _xz(src: Path, dest: Path) -> None:
+    with open(src, "rb") as f_in, lzma.open(dest, "wb", preset=6) as f_out:
+        shutil.copyfileobj(f_in, f_out, 2**22)
+
+
+def _unxz(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with lzma.open(src, "rb") as f_in, open(dest, "wb") as f_out:
+        shutil.copyfileobj(f_in, f_out, 2**22)
+
+
+def _reader_args(data: list[Path], flags: list[str]) -> argparse.Namespace:
+    from qa_desktop.training import train_reader
+
+    return train_reader.parse_args(["--data", *map(str, data), "--out", "unused", *flags])
+
+
+def _check_same_windows(full_dir: Path, compact_dir: Path, keep: list[int], examples, settings) -> int:
+    """Windows built by the compact tokenizer equal the full tokenizer's, renumbered."""
+    from transformers import AutoTokenizer
+
+    from qa_desktop.training.training_features import build_windows
+
+    sample = random.Random(0).sample(examples, min(len(examples), 500))
+    full = build_windows(AutoTokenizer.from_pretrained(full_dir), sample, *settings)
+    compact = build_windows(AutoTokenizer.from_pretrained(compact_dir), sample, *settings)
+    old = np.asarray(keep)
+    for a, b in zip(full.input_ids, compact.input_ids):
+        if len(a) != len(b) or not np.array_equal(a, old[b]):
+            raise SystemExit("the compact tokenizer cuts the training text differently: not packed")
+    if not (np.array_equal(full.start_positions, compact.start_positions)
+            and np.array_equal(full.end_positions, compact.end_positions)):
+        raise SystemExit("the compact tokenizer moves answer labels: not packed")
+    return len(sample)
+
+
+def pack(recipe_name: str | Recipe, data_root: Path, base: Path, out: Path, limit: int | None = None) -> dict:
+    """Write `out`: the compact base, the windows and the curve's articles, with plan.json."""
+    from qa_desktop.training import prune_vocabulary as pv
+    from qa_desktop.training import train_reader, window_cache
+    from qa_desktop.training.build_model import expand, recipe_flags
+    from qa_desktop.training.recipes import recipe
+    from qa_desktop.training.squad_corpus import ArticleSplit, articles_in, file_sha256, read_squad
+    from qa_desktop.training.training_features import build_windows
+
+    r = recipe(recipe_name) if isinstance(recipe_name, str) else recipe_name
+    flags = recipe_flags(r)
+    files = expand(data_root, r.train_files)
+    args = _reader_args(files, flags)
+    examples = train_reader.load_training_examples(args)
+    if limit:
+        examples = random.Random(args.seed).sample(examples, min(limit, len(examples)))
+    out.mkdir(parents=True, exist_ok=True)
+    curve_files, texts = [], []
+    for path in files:
+        calibration = articles_in(read_squad([path]), ArticleSplit(), "calibration")
+        rel = path.relative_to(data_root)
+        (out / "data" / rel.parent).mkdir(parents=True, exist_ok=True)
+        (out / "data" / rel).write_text(json.dumps({"version": "pack", "data": calibration}, ensure_ascii=False),
+                                        encoding="utf-8")
+        curve_files.append(str(rel))
+        texts += pv.corpus_texts([out / "data" / rel])
+    texts += [ex.context for ex in examples] + [ex.question for ex in examples]
+    spec = json.loads((base / "tokenizer.json").read_text(encoding="utf-8"))
+    special = {t["id"] for t in spec.get("added_tokens", [])} | {spec["model"].get("unk_id", 0)}
+    keep = sorted(pv.used_piece_ids(base / "tokenizer.json", texts) | special)
+    settings = (args.max_seq_len, args.doc_stride, args.max_question_len)
+    with tempfile.TemporaryDirectory() as tmp:
+        compact = Path(tmp) / "compact"
+        pv.prune_checkpoint(base, compact, keep)
+        checked = _check_same_windows(base, compact, keep, examples, settings)
+        from transformers import AutoTokenizer
+
+        windows = build_windows(AutoTokenizer.from_pretrained(compact), examples, *settings)
+        summary = {"examples": len(examples), "unanswerable": sum(ex.is_impossible for ex in examples)}
+        window_cache.save(Path(tmp) / "windows.npz", "device-pack", windows, summary)
+        _xz(Path(tmp) / "windows.npz", out / "windows.npz.xz")
+        (out / "base").mkdir(exist_ok=True)
+        for name in BASE_FILES:
+            if (compact / name).is_file():
+                _xz(compact / name, out / "base" / (name + ".xz"))
+        stored = _pack_weights(compact, out / "base" / "weights.safetensors")
+    plan = {
+        "recipe": r.name, "flags": flags, "curve_files": curve_files,
+        "data": [{"file": p.name, "sha256": file_sha256(p)} for p in files],
+        "base": str(base), "pieces_kept": len(keep), "pieces_in_base": len(spec["model"]["vocab"]),
+        "windows": len(windows), **summary, "examples_limited_to": limit,
+        "windows_checked_against_full_tokenizer": checked, "weights": stored,
+        "note": "trained from the base alone: the warm start's bf16 encoder does not fit what travels",
+    }
+    (out / "plan.json").write_text(json.dumps(plan, indent=2))
+    return plan
+
+
+def _pack_weights(model_dir: Path, dest: Path) -> dict:
+    from safetensors.numpy import load_file, save_file
+
+    weights = load_file(str(model_dir / "model.safetensors"))
+    packed, counts = {}, {"q4": 0, "fp32": 0}
+    for name, value in weights.items():
+        q4 = q4_encode(value) if value.dtype == np.float32 else None
+        if q4 is None:
+            packed[name] = value
+            counts["fp32"] += 1
+        else:
+            packed[name + ".q4"], packed[name + ".q4scale"] = q4
+            counts["q4"] += 1
+    save_file(packed, str(dest))
+    return counts
+
+
+def _unpack_base(pack_dir: Path, dest: Path) -> Path:
+    from safetensors.numpy import load_file, save_file
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in BASE_FILES:
+        if (pack_dir / "base" / (name + ".xz")).is_file():
+            _unxz(pack_dir / "base" / (name + ".xz"), dest / name)
+    packed = load_file(str(pack_dir / "base" / "weights.safetensors"))
+    weights = {}
+    for name, value in packed.items():
+        if name.endswith(".q4"):
+            weights[name[:-3]] = q4_decode(value, packed[name + "scale"])
+        elif not name.endswith(".q4scale"):
+            weights[name] = value
+    save_file(weights, str(dest / "model.safetensors"))
+    return dest
+
+
+def train(pack_dir: Path, result: Path, minutes: float, device: str = "cuda", work: Path | None = None,
+          curve_points: int = 12, extra: list[str] | None = None) -> Path:
+    """Unpack, train with train_reader within `minutes`, and write the result files into `result`."""
+    from qa_desktop.training import train_reader
+
+    plan = json.loads((pack_dir / "plan.json").read_text())
+    work = work or Path(tempfile.mkdtemp(prefix="qa-train-"))
+    base = _unpack_base(pack_dir, work / "base")
+    _unxz(pack_dir / "windows.npz.xz", work / "windows.npz")
+    data = []
+    for rel in plan["curve_files"]:
+        (work / "data" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pack_dir / "data" / rel, work / "data" / rel)
+        data.append(work / "data" / rel)
+    args = _reader_args(data, plan["flags"])
+    steps = int(round(args.epochs * -(-plan["windows"] // args.batch_size)))
+    argv = ["--data", *map(str, data), "--out", str(work / "run"), "--base", str(base), "--device", device,
+            *plan["flags"], "--prebuilt-windows", str(work / "windows.npz"),
+            "--time-budget-minutes", str(minutes), "--checkpoint-steps", str(max(50, steps // curve_points)),
+            "--checkpoint-minutes", "1000", *(extra or [])]
+    try:
+        train_reader.main(argv)
+    finally:
+        write_result(work / "run", result)
+    return result
+
+
+def write_result(run: Path, result: Path) -> list[Path]:
+    """The run's final weights (else its best, else its last), less the frozen embedding table,
+    as fp16 safetensors chunks, with training_run.json."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    result.mkdir(parents=True, exist_ok=True)
+    if (run / "final" / "model.safetensors").exists():
+        state, status = load_file(str(run / "final" / "model.safetensors")), "complete"
+        shutil.copyfile(run / "final" / "training_run.json", result / "training_run.json")
+    else:
+        source = run / "best_model.pt" if (run / "best_model.pt").exists() else run / "checkpoint.pt"
+        if not source.exists():
+            return []
+        saved = torch.load(source, weights_only=False, map_location="cpu")
+        state, status = saved["model"], f"stopped early: {source.name} at step {saved['step']}"
+        last = torch.load(run / "checkpoint.pt", weights_only=False, map_location="cpu")
+        (result / "training_run.json").write_text(json.dumps({"incomplete": status, "history": last["history"]}))
+    state = {k: v.to(torch.float16).contiguous() for k, v in state.items()
+             if not k.endswith("word_embeddings.weight")}
+    chunks, current, size = [], {}, 0
+    for name in sorted(state):
+        nbytes = state[name].numel() * 2
+        if current and size + nbytes > CHUNK_BYTES:
+            chunks.append(current)
+            current, size = {}, 0
+        current[name] = state[name]
+        size += nbytes
+    chunks.append(current)
+    paths = []
+    for i, chunk in enumerate(chunks):
+        paths.append(result / f"weights-{i:02d}.safetensors")
+        save_file(chunk, str(paths[-1]))
+    print(f"result: {status}; {len(paths)} weight files in {result}", flush=True)
+    return paths
+
+
+def merge(result: Path, pack_dir: Path, base: Path, work: Path) -> Path:
+    """`work/final` as if the run had trained here: the full base plus the returned tensors."""
+    from qa_desktop.training.init_weights import materialize
+
+    run = json.loads((result / "training_run.json").read_text())
+    if "incomplete" in run:
+        raise SystemExit(f"the device run did not finish ({run['incomplete']}): not merged")
+    plan = json.loads((pack_dir / "plan.json").read_text())
+    final = work / "final"
+    materialize(base, sorted(result.glob("weights-*.safetensors")), final)
+    run.update({"base_model": str(base), "data": plan["data"],
+                "device_pack": {k: plan[k] for k in ("pieces_kept", "pieces_in_base", "windows", "examples",
+                                                     "unanswerable", "windows_checked_against_full_tokenizer",
+                                                     "weights", "note")},
+                "returned_precision": "fp16 (trained in fp32 master weights with bf16 autocast)"})
+    (final / "training_run.json").write_text(json.dumps(run, indent=2))
+    return final
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("pack")
+    a.add_argument("--recipe", required=True)
+    a.add_argument("--data-root", type=Path, required=True)
+    a.add_argument("--base", type=Path, required=True)
+    a.add_argument("--out", type=Path, required=True)
+    a.add_argument("--limit", type=int, default=None, help="training examples (a dry run)")
+    b = sub.add_parser("train")
+    b.add_argument("pack", type=Path)
+    b.add_argument("--result", type=Path, required=True)
+    b.add_argument("--minutes", type=float, required=True)
+    b.add_argument("--device", default="cuda", choices=("cpu", "cuda"))
+    b.add_argument("--extra", nargs=argparse.REMAINDER, help="more train_reader arguments (they win)")
+    c = sub.add_parser("merge")
+    c.add_argument("result", type=Path)
+    c.add_argument("--pack", type=Path, required=True)
+    c.add_argument("--base", type=Path, required=True)
+    c.add_argument("--work", type=Path, required=True)
+    args = p.parse_args(argv)
+    if args.command == "pack":
+        print(json.dumps(pack(args.recipe, args.data_root, args.base, args.out, args.limit), indent=2))
+    elif args.command == "train":
+        train(args.pack, args.result, args.minutes, args.device, extra=args.extra)
+    else:
+        print(merge(args.result, args.pack, args.base, args.work))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The GPU pack: exact 4-bit weights, a compact base that tokenizes like the full one, and a
+result that merges into the full-vocabulary model with the logits the trained compact model had."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa_desktop.training.device_bundle import merge, pack, q4_decode, q4_encode, train
+from qa_desktop.training.recipes import MULTILINGUAL, HeldoutSet
+
+
+def test_q4_weights_round_trip_exactly():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-8, 8, size=(6, 64)).astype(np.float32)
+    codes[:, 0] = -8  # Q4_0's largest value in each block has code -8
+    codes[:, 32] = -8
+    scales = rng.uniform(0.001, 0.1, size=(6, 2)).astype(np.float16).astype(np.float32)
+    weight = (codes.reshape(6, 2, 32) * scales[..., None]).reshape(6, 64).astype(np.float32)
+    packed, stored = q4_encode(weight)
+    assert packed.dtype == np.uint8 and packed.shape == (6, 32) and stored.shape == (6, 2)
+    assert np.array_equal(q4_decode(packed, stored), weight)
+
+
+def test_weights_that_are_not_4_bit_are_refused():
+    weight = np.random.default_rng(1).normal(size=(4, 64)).astype(np.float32)
+    assert q4_encode(weight) is None
+    assert q4_encode(np.zeros((3, 10), np.float32)) is None  # not whole blocks
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    from test_build_model import synthetic_squad
+    from tiny_models import build_tiny_checkpoint
+
+    root = tmp_path_factory.mktemp("device")
+    synthetic_squad(root / "data" / "squad-v1.1" / "train-v1.1.json")
+    base = build_tiny_checkpoint(root / "base", "xlmr")
+    recipe = replace(
+        MULTILINGUAL, name="tiny-multilingual", train_files=("squad-v1.1/train-v1.1.json",),
+        heldout=(HeldoutSet("squad", ("squad-v1.1/train-v1.1.json",), "words"),),
+        train_args={**MULTILINGUAL.train_args, "epochs": 2.0, "batch_size": 1, "threads": 1,
+                    "curve_questions": 8, "confirm_questions": 8, "max_seq_len": 64, "doc_stride": 32,
+                    "max_question_len": 16})
+    plan = pack(recipe, root / "data", base, root / "pack")
+    work = root / "device-work"
+    # A budget no run fits: the plan is cut to the steps already taken when it is checked.
+    train(root / "pack", root / "result", minutes=0.001, device="cpu", work=work)
+    final = merge(root / "result", root / "pack", base, root / "run")
+    return base, plan, work, final, root
+
+
+def test_the_pack_keeps_only_the_pieces_its_text_uses(round_trip):
+    base, plan, *_ = round_trip
+    full = json.loads((base / "tokenizer.json").read_text())
+    assert plan["pieces_in_base"] == len(full["model"]["vocab"])
+    assert 0 < plan["pieces_kept"] < plan["pieces_in_base"]
+    assert plan["windows_checked_against_full_tokenizer"] > 0
+    assert plan["windows"] >= plan["examples"] > plan["unanswerable"] > 0
+
+
+def test_the_result_travels_without_the_frozen_table(round_trip):
+    from safetensors.numpy import load_file
+
+    *_, root = round_trip
+    names = [k for f in sorted((root / "result").glob("weights-*.safetensors")) for k in load_file(str(f))]
+    assert "qa_outputs.weight" in names
+    assert not any(k.endswith("word_embeddings.weight") for k in names)
+
+
+def test_the_merged_model_answers_like_the_trained_compact_one(round_trip):
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    base, plan, work, final, root = round_trip
+    run = json.loads((final / "training_run.json").read_text())
+    assert run["device_pack"]["pieces_kept"] == plan["pieces_kept"]
+    assert run["data"][0]["file"] == "train-v1.1.json"
+    question, context = "Who built the bridge?", "The bridge in Place 3 was built in 1901 by Ada Brown."
+    outputs = []
+    for directory in (work / "run" / "final", final):
+        tokenizer = AutoTokenizer.from_pretrained(directory)
+        model = AutoModelForQuestionAnswering.from_pretrained(directory).eval()
+        with torch.no_grad():
+            out = model(**tokenizer(question, context, return_tensors="pt"))
+        outputs.append(out.start_logits.numpy())
+    assert len(AutoTokenizer.from_pretrained(final)) == plan["pieces_in_base"]
+    # fp16 on the way back: equal to fp16 precision, not bit for bit.
+    np.testing.assert_allclose(outputs[0], outputs[1], atol=2e-2)
+
+
+def test_a_time_budget_cuts_the_plan_and_the_run_still_finishes(round_trip):
+    *_, final, _root = round_trip
+    run = json.loads((final / "training_run.json").read_text())
+    budget = [h["time_budget"] for h in run["history"] if "time_budget" in h]
+    assert len(budget) == 1 and budget[0]["steps"] < budget[0]["planned_steps"]
+    assert run["steps"] == budget[0]["steps"]
