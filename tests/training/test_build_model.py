@@ -47,11 +47,11 @@ def synthetic_squad(path, articles: int = 48, seed: int = 0) -> None:
     path.write_text(json.dumps({"version": "1.1", "data": data}))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def tiny_setup(root, **train_args):
+    """(recipe, base): the multilingual recipe cut down to a tiny random XLM-R model and a
+    synthetic SQuAD file under `root / "data"`."""
     from tiny_models import build_tiny_checkpoint
 
-    root = tmp_path_factory.mktemp("build")
     synthetic_squad(root / "data" / "squad-v1.1" / "train-v1.1.json")
     base = build_tiny_checkpoint(root / "base", "xlmr")
     recipe = replace(
@@ -59,8 +59,16 @@ def built(tmp_path_factory):
         train_files=("squad-v1.1/train-v1.1.json",),
         heldout=(HeldoutSet("squad", ("squad-v1.1/train-v1.1.json",), "words"),),
         train_args={**MULTILINGUAL.train_args, "epochs": 1.0, "batch_size": 8, "threads": 1,
-                    "curve_questions": 8, "max_seq_len": 64, "doc_stride": 32, "max_question_len": 16},
+                    "curve_questions": 8, "max_seq_len": 64, "doc_stride": 32, "max_question_len": 16,
+                    **train_args},
     )
+    return recipe, base
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("build")
+    recipe, base = tiny_setup(root)
     args = argparse.Namespace(
         data_root=root / "data", work=root / "run", out=root / "bundled", base=base, no_warm_start=False,
         device="cpu", limit=None, fp32_limit=None, seed=13, train_extra=None,

@@ -4,13 +4,11 @@ result that merges into the full-vocabulary model with the logits the trained co
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from qa_desktop.training.device_bundle import merge, pack, q4_decode, q4_encode, train
-from qa_desktop.training.recipes import MULTILINGUAL, HeldoutSet
 
 
 def test_q4_weights_round_trip_exactly():
@@ -33,18 +31,10 @@ def test_weights_that_are_not_4_bit_are_refused():
 
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory):
-    from test_build_model import synthetic_squad
-    from tiny_models import build_tiny_checkpoint
+    from test_build_model import tiny_setup
 
     root = tmp_path_factory.mktemp("device")
-    synthetic_squad(root / "data" / "squad-v1.1" / "train-v1.1.json")
-    base = build_tiny_checkpoint(root / "base", "xlmr")
-    recipe = replace(
-        MULTILINGUAL, name="tiny-multilingual", train_files=("squad-v1.1/train-v1.1.json",),
-        heldout=(HeldoutSet("squad", ("squad-v1.1/train-v1.1.json",), "words"),),
-        train_args={**MULTILINGUAL.train_args, "epochs": 2.0, "batch_size": 1, "threads": 1,
-                    "curve_questions": 8, "confirm_questions": 8, "max_seq_len": 64, "doc_stride": 32,
-                    "max_question_len": 16})
+    recipe, base = tiny_setup(root, epochs=2.0, batch_size=1, confirm_questions=8)
     plan = pack(recipe, root / "data", base, root / "pack")
     work = root / "device-work"
     # A budget no run fits: the plan is cut to the steps already taken when it is checked.
