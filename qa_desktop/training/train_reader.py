@@ -32,6 +32,7 @@ from qa_desktop.engine.squad_metric import default_f1_unit
 from qa_desktop.training import window_cache
 from qa_desktop.training.hard_negatives import hard_negatives
 from qa_desktop.training.heldout_curve import heldout_f1
+from qa_desktop.training.time_budget import TimeBudget, linear_schedule_at
 from qa_desktop.training.squad_corpus import (
     ArticleSplit,
     answerable_examples,
@@ -159,14 +160,6 @@ def choose_final_weights(model, best: dict, last_step: int, confirm: list, score
                              "curve_best_step": int(best["step"]), "curve_best_f1": round(best_f1, 2)}}
 
 
-def steps_within_budget(step: int, total_steps: int, seconds_per_step: float, seconds_left: float,
-                        reserve: float = 0.25) -> int:
-    """How many steps a run can have in all when `seconds_left` remain: `reserve` of them is kept
-    for the held-out curve, the checkpoints and the final choice of weights."""
-    affordable = step + int(seconds_left * (1.0 - reserve) / max(seconds_per_step, 1e-9))
-    return max(step + 1, min(total_steps, affordable))
-
-
 def pick_precision(name: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype, or None for plain fp32."""
     if name == "fp32" or (name == "auto" and device.type == "cpu" and not has_native_bf16()):
@@ -265,10 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         clock = state.get("clock", clock)
         if scheduler.last_epoch != step or state.get("total_steps", total_steps) != total_steps:
             # A changed --epochs on resume: continue the linear decay toward the new end.
-            scheduler = get_linear_schedule_with_warmup(
-                optimizer, int(args.warmup * total_steps), total_steps, last_epoch=-1)
-            for _ in range(step):
-                scheduler.step()
+            scheduler = linear_schedule_at(optimizer, int(args.warmup * total_steps), total_steps, step)
         print(f"resumed at step {step}/{total_steps}", flush=True)
 
     stop_requested = []
@@ -318,10 +308,7 @@ def main(argv: list[str] | None = None) -> None:
             return tensor.pin_memory().to(device, non_blocking=True)
         return tensor
 
-    # The time budget is checked once, from steps 100-300 of this start: the first steps warm up
-    # kernels and allocators (on an H200 they ran 3x slower than the rest).
-    budget_marks = (step + 100, step + 300) if args.time_budget_minutes else None
-    budget_started, budget_mark_time = time.time(), 0.0
+    budget = TimeBudget(args.time_budget_minutes, step) if args.time_budget_minutes else None
     pad_id = tokenizer.pad_token_id or 0
     model.train()
     last_save = step_started = time.time()
@@ -358,21 +345,14 @@ def main(argv: list[str] | None = None) -> None:
         now = time.time()
         clock["seconds"] += now - step_started
         step_started = now
-        if budget_marks and step == budget_marks[0]:
-            budget_mark_time = now
-        elif budget_marks and step == budget_marks[1]:
-            fitted = steps_within_budget(step, total_steps, (now - budget_mark_time) / (budget_marks[1] - budget_marks[0]),
-                                         args.time_budget_minutes * 60 - (now - budget_started))
-            if fitted < total_steps:
-                print(f"time budget: {total_steps} steps would not fit in {args.time_budget_minutes} min; "
-                      f"training {fitted} steps, learning rate decayed to them", flush=True)
-                history.append({"step": step, "time_budget": {"minutes": args.time_budget_minutes,
-                                                              "planned_steps": total_steps, "steps": fitted}})
-                total_steps = fitted
-                scheduler = get_linear_schedule_with_warmup(
-                    optimizer, int(args.warmup * total_steps), total_steps, last_epoch=-1)
-                for _ in range(step):
-                    scheduler.step()
+        fitted = budget.fitted_steps(step, total_steps, now) if budget else None
+        if fitted is not None and fitted < total_steps:
+            print(f"time budget: {total_steps} steps would not fit in {args.time_budget_minutes} min; "
+                  f"training {fitted} steps, learning rate decayed to them", flush=True)
+            history.append({"step": step, "time_budget": {"minutes": args.time_budget_minutes,
+                                                          "planned_steps": total_steps, "steps": fitted}})
+            total_steps = fitted
+            scheduler = linear_schedule_at(optimizer, int(args.warmup * total_steps), total_steps, step)
         loss_sum += float(out.loss.detach()) * len(members)
         seen += len(members)
         if step % 50 == 0 or step == total_steps:

@@ -248,7 +248,7 @@ def test_held_out_samples_give_english_and_japanese_equal_shares(tmp_path):
 
 
 def test_a_time_budget_shortens_the_plan_only_when_it_must():
-    from qa_desktop.training.train_reader import steps_within_budget
+    from qa_desktop.training.time_budget import steps_within_budget
 
     # 0.1 s a step, 600 s left, a quarter kept for the curve: 4,500 more steps fit.
     assert steps_within_budget(40, 10_000, 0.1, 600.0) == 4_540
