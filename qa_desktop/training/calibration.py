@@ -94,6 +94,13 @@ def fit_temperature(decoder: SpanDecoder, records: list[CalibrationRecord]) -> f
     return float(fine[int(np.argmin([log_loss(t) for t in fine]))])
 
 
+def _decision_inputs(records: list[CalibrationRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per record: null - best score, the best span's F1, and whether the question is answerable."""
+    diffs = np.array([r.null_score - r.best_score for r in records])
+    span_f1 = np.array([best_over_truths(f1, r.best_text, list(r.answers)) for r in records])
+    return diffs, span_f1, np.array([r.gold is not None for r in records])
+
+
 def fit_threshold(records: list[CalibrationRecord], max_answerable_cost: float | None = None
                   ) -> tuple[float, float]:
     """The threshold maximizing mean F1 (abstain when null - best > threshold), and that F1.
@@ -101,10 +108,8 @@ def fit_threshold(records: list[CalibrationRecord], max_answerable_cost: float |
     With `max_answerable_cost` (F1 points), only thresholds that lose at most that much F1 on the
     answerable questions are considered: the calibration set holds one unanswerable for every two
     answerable questions, far more than users ask, so its unconstrained best over-abstains."""
-    diffs = np.array([r.null_score - r.best_score for r in records])
-    span_f1 = np.array([best_over_truths(f1, r.best_text, list(r.answers)) for r in records])
-    null_f1 = np.array([1.0 if r.gold is None else 0.0 for r in records])
-    answerable = null_f1 == 0.0
+    diffs, span_f1, answerable = _decision_inputs(records)
+    null_f1 = np.where(answerable, 0.0, 1.0)
     full_answerable_f1 = float(np.mean(span_f1[answerable])) if answerable.any() else 0.0
     candidates = np.concatenate([[-np.inf], np.sort(diffs)])
     best_threshold, best_f1 = float("inf"), float(np.mean(span_f1))
@@ -128,9 +133,7 @@ def fit_threshold(records: list[CalibrationRecord], max_answerable_cost: float |
 
 def abstention_at(records: list[CalibrationRecord], threshold: float) -> dict:
     """What a threshold does on these records: answerable F1 lost, unanswerables abstained on."""
-    diffs = np.array([r.null_score - r.best_score for r in records])
-    span_f1 = np.array([best_over_truths(f1, r.best_text, list(r.answers)) for r in records])
-    answerable = np.array([r.gold is not None for r in records])
+    diffs, span_f1, answerable = _decision_inputs(records)
     abstain = diffs > threshold
     cost = 100.0 * float(np.mean(np.where(abstain[answerable], span_f1[answerable], 0.0))) if answerable.any() else 0.0
     rate = 100.0 * float(np.mean(abstain[~answerable])) if (~answerable).any() else 0.0

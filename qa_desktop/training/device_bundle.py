@@ -245,7 +245,8 @@ def write_result(run: Path, result: Path) -> list[Path]:
             return []
         saved = torch.load(source, weights_only=False, map_location="cpu")
         state, status = saved["model"], f"stopped early: {source.name} at step {saved['step']}"
-        last = torch.load(run / "checkpoint.pt", weights_only=False, map_location="cpu")
+        last = saved if source.name == "checkpoint.pt" else torch.load(
+            run / "checkpoint.pt", weights_only=False, map_location="cpu")
         (result / "training_run.json").write_text(json.dumps({"incomplete": status, "history": last["history"]}))
     state = {k: v.to(torch.float16).contiguous() for k, v in state.items()
              if not k.endswith("word_embeddings.weight")}
