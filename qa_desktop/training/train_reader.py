@@ -29,7 +29,7 @@ import torch
 
 from qa_desktop.engine.cpu_features import has_native_bf16
 from qa_desktop.engine.squad_metric import default_f1_unit
-from qa_desktop.training import window_cache
+from qa_desktop.training import teacher_targets, window_cache
 from qa_desktop.training.hard_negatives import hard_negatives
 from qa_desktop.training.heldout_curve import heldout_f1
 from qa_desktop.training.time_budget import TimeBudget, linear_schedule_at
@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--time-budget-minutes", type=float, default=None,
                    help="a lent machine's limit: after measuring the first steps, fewer steps are planned "
                         "if the run would not fit, and the learning-rate decay is fitted to them")
+    p.add_argument("--teacher-targets", type=Path, default=None,
+                   help="soft targets from teacher models (training/teacher_targets.py) to distill")
+    p.add_argument("--distill-weight", type=float, default=0.5,
+                   help="share of the teachers' soft loss in windows that have soft targets")
+    p.add_argument("--windows-only", action="store_true",
+                   help="build and cache the windows, write args.json, and stop (for teacher_targets)")
     p.add_argument("--seed", type=int, default=13)
     return p.parse_args(argv)
 
@@ -215,12 +221,16 @@ def main(argv: list[str] | None = None) -> None:
         if found is None:
             raise SystemExit(f"{args.prebuilt_windows}: not a windows file")
         (windows, counts), cached = found, True
+        key = window_cache.stored_key(args.prebuilt_windows)
     else:
         key = window_cache.window_key(args, base, inspect.getsource(load_training_examples))
         windows, counts, cached = window_cache.cached_windows(args.out, key, build)
     n_examples, n_neg = counts["examples"], counts["unanswerable"]
     print(f"{n_examples} examples ({n_neg} unanswerable) -> {len(windows)} windows "
           f"in {time.time() - t0:.0f}s{' (cached)' if cached else ''}", flush=True)
+    if args.windows_only:
+        return
+    targets = teacher_targets.load(args.teacher_targets, key, len(windows)) if args.teacher_targets else None
 
     rng = np.random.default_rng(args.seed)
     epoch_batches = []
@@ -336,7 +346,10 @@ def main(argv: list[str] | None = None) -> None:
             # The model's own loss is the seed's: mean of start and end cross-entropy, with
             # positions clamped to seq_len and ignored.
             out = model(**inputs)
-        out.loss.backward()
+            loss = out.loss if targets is None else teacher_targets.distillation_loss(
+                out.start_logits, out.end_logits, inputs["start_positions"], inputs["end_positions"],
+                teacher_targets.batch_targets(targets, members), args.distill_weight)
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
@@ -353,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
                                                           "planned_steps": total_steps, "steps": fitted}})
             total_steps = fitted
             scheduler = linear_schedule_at(optimizer, int(args.warmup * total_steps), total_steps, step)
-        loss_sum += float(out.loss.detach()) * len(members)
+        loss_sum += float(loss.detach()) * len(members)
         seen += len(members)
         if step % 50 == 0 or step == total_steps:
             elapsed = time.time() - window_start

@@ -20,6 +20,11 @@ class TrainingWindows:
     token_type_ids: list[np.ndarray] | None
     start_positions: np.ndarray
     end_positions: np.ndarray
+    # Only with build_windows(keep_offsets=True) (distillation targets need them; the cache does
+    # not keep them): each window's example and its tokens' character offsets in the example's
+    # context, (-1, -1) for question and special tokens.
+    example_index: np.ndarray | None = None
+    offsets: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -31,10 +36,12 @@ class TrainingWindows:
 
 def build_windows(
     tokenizer, examples: list[QAExample], max_seq_len: int = 384, doc_stride: int = 128,
-    max_question_len: int = 64, chunk: int = 2000,
+    max_question_len: int = 64, chunk: int = 2000, keep_offsets: bool = False,
 ) -> TrainingWindows:
     input_ids: list[np.ndarray] = []
     type_ids: list[np.ndarray] = []
+    example_index: list[int] = []
+    passage_offsets: list[np.ndarray] = []
     starts: list[int] = []
     ends: list[int] = []
     pad_right = tokenizer.padding_side == "right"
@@ -59,6 +66,11 @@ def build_windows(
         )
         for i in range(len(enc["input_ids"])):
             ex = batch[enc["overflow_to_sample_mapping"][i]]
+            if keep_offsets:
+                example_index.append(begin + enc["overflow_to_sample_mapping"][i])
+                passage_offsets.append(np.array([o if s == 1 else (-1, -1) for o, s in
+                                                 zip(enc["offset_mapping"][i], enc.sequence_ids(i))],
+                                                dtype=np.int32).reshape(-1, 2))
             seq_ids = enc.sequence_ids(i)
             offsets = enc["offset_mapping"][i]
             start_token = end_token = 0
@@ -85,6 +97,8 @@ def build_windows(
         token_type_ids=type_ids or None,
         start_positions=np.asarray(starts, dtype=np.int64),
         end_positions=np.asarray(ends, dtype=np.int64),
+        example_index=np.asarray(example_index, dtype=np.int64) if keep_offsets else None,
+        offsets=passage_offsets if keep_offsets else None,
     )
 
 

@@ -81,6 +81,15 @@ def load(path: Path, key: str | None) -> tuple[TrainingWindows, dict] | None:
         return None
 
 
+def stored_key(path: Path) -> str | None:
+    """The key a windows file was saved under (None when it is not one)."""
+    try:
+        with np.load(path) as cached:
+            return str(cached["key"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def cached_windows(out: Path, key: str, build: Callable[[], tuple[TrainingWindows, dict]]
                    ) -> tuple[TrainingWindows, dict, bool]:
     """(windows, summary, came from the cache): built and saved when the cache does not match."""
