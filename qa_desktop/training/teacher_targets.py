@@ -56,6 +56,9 @@ def window_targets(offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, nu
     """(start positions, start probabilities, end positions, end probabilities), top_k each,
     for one window whose tokens have these character offsets ((-1, -1): not passage)."""
     passage = np.flatnonzero(offsets[:, 0] >= 0)
+    if passage.size == 0:  # no passage token in the window: nothing but "no answer"
+        only_null = (np.zeros(top_k, np.int16), np.eye(1, top_k, dtype=np.float16)[0])
+        return only_null + only_null
     token_starts, token_ends = offsets[passage, 0], offsets[passage, 1]
     first, last = int(token_starts[0]), int(token_ends[-1])
     chars = np.arange(len(starts))

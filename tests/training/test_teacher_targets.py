@@ -55,6 +55,12 @@ def test_kept_positions_are_renormalized():
     assert float(epp.astype(np.float64).sum()) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_a_window_without_passage_tokens_is_all_no_answer():
+    sp, spp, ep, epp = window_targets(OFFSETS[:4], masses(20, c4=1.0), masses(20, c9=1.0), null=0.0, top_k=3)
+    assert sp.tolist() == [0, 0, 0] and spp.astype(float).tolist() == [1.0, 0.0, 0.0]
+    assert ep.tolist() == [0, 0, 0] and epp.astype(float).tolist() == [1.0, 0.0, 0.0]
+
+
 def test_a_real_teacher_gives_distributions_that_sum_to_one(tiny_bert_model):
     from qa_desktop.engine.question_answerer import QuestionAnswerer
 
