@@ -78,8 +78,9 @@ def window_targets(offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, nu
     out = []
     for row in (spread(starts, True), spread(ends, False)):
         keep = np.argsort(-row, kind="stable")[:top_k]
-        p = row[keep]
-        out += [keep.astype(np.int16), (p / p.sum()).astype(np.float16)]
+        p = row[keep] / row[keep].sum()
+        pad = top_k - len(keep)  # a window shorter than top_k: position 0 with no mass
+        out += [np.pad(keep, (0, pad)).astype(np.int16), np.pad(p, (0, pad)).astype(np.float16)]
     return tuple(out)
 
 

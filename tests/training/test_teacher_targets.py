@@ -61,6 +61,12 @@ def test_a_window_without_passage_tokens_is_all_no_answer():
     assert ep.tolist() == [0, 0, 0] and epp.astype(float).tolist() == [1.0, 0.0, 0.0]
 
 
+def test_a_window_shorter_than_top_k_is_padded_without_mass():
+    sp, spp, ep, epp = window_targets(OFFSETS, masses(20, c4=1.0), masses(20, c9=1.0), null=0.0, top_k=12)
+    assert len(sp) == len(spp) == len(ep) == len(epp) == 12
+    assert sp[0] == 5 and float(spp[0]) == 1.0 and not spp[len(OFFSETS):].any()
+
+
 def test_a_real_teacher_gives_distributions_that_sum_to_one(tiny_bert_model):
     from qa_desktop.engine.question_answerer import QuestionAnswerer
 
