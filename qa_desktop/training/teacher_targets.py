@@ -141,9 +141,17 @@ def build(run: Path, teachers: list[str], out: Path, top_k: int = TOP_K, log=pri
         np.savez(part, **{k: np.array(v) for k, v in rows.items()})
         log(f"examples {begin}-{min(begin + CHUNK, len(examples))} of {len(examples)}: "
             f"{len(rows['window'])} windows with targets, {time.time() - started:.0f}s")
-    has = np.zeros(n, dtype=bool)
-    arrays = {"start_pos": np.zeros((n, top_k), np.int16), "start_p": np.zeros((n, top_k), np.float16),
-              "end_pos": np.zeros((n, top_k), np.int16), "end_p": np.zeros((n, top_k), np.float16)}
+    with_targets = assemble(parts, n, key, teachers, out, top_k)
+    log(f"{out}: soft targets for {with_targets} of {n} windows from {len(teachers)} teacher(s)")
+    return out
+
+
+def assemble(parts: Path, windows: int, key: str, teachers: list[str], out: Path, top_k: int = TOP_K) -> int:
+    """One targets file from the chunks in `parts` (windows in no chunk have none); returns how
+    many windows have targets."""
+    has = np.zeros(windows, dtype=bool)
+    arrays = {"start_pos": np.zeros((windows, top_k), np.int16), "start_p": np.zeros((windows, top_k), np.float16),
+              "end_pos": np.zeros((windows, top_k), np.int16), "end_p": np.zeros((windows, top_k), np.float16)}
     for part in sorted(parts.glob("*.npz")):
         with np.load(part) as chunk:
             if chunk["window"].size:
@@ -155,8 +163,7 @@ def build(run: Path, teachers: list[str], out: Path, top_k: int = TOP_K, log=pri
         np.savez(f, key=np.array(key), teachers=np.array(json.dumps([str(t) for t in teachers])),
                  has_target=has, **arrays)
     tmp.replace(out)
-    log(f"{out}: soft targets for {int(has.sum())} of {n} windows from {len(teachers)} teacher(s)")
-    return out
+    return int(has.sum())
 
 
 def _loader_source() -> str:
