@@ -51,10 +51,11 @@ def character_distributions(prediction, length: int) -> tuple[np.ndarray, np.nda
     return starts, ends, 1.0 - answer_mass
 
 
-def window_targets(offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, null: float,
+def window_targets(offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                    top_k: int = TOP_K) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(start positions, start probabilities, end positions, end probabilities), top_k each,
-    for one window whose tokens have these character offsets ((-1, -1): not passage)."""
+    for one window whose tokens have these character offsets ((-1, -1): not passage). [CLS]
+    gets what the characters inside the window do not: the no-answer mass and the rest."""
     passage = np.flatnonzero(offsets[:, 0] >= 0)
     if passage.size == 0:  # no passage token in the window: nothing but "no answer"
         only_null = (np.zeros(top_k, np.int16), np.eye(1, top_k, dtype=np.float16)[0])
@@ -133,12 +134,14 @@ def build(run: Path, teachers: list[str], out: Path, top_k: int = TOP_K, log=pri
             dists = [character_distributions(p, len(ex.context)) for p in predictions]
             starts = np.mean([d[0] for d in dists], axis=0)
             ends = np.mean([d[1] for d in dists], axis=0)
-            null = float(np.mean([d[2] for d in dists]))
             for w in by_example.get(e, []):
-                sp, spp, ep, epp = window_targets(windows.offsets[w], starts, ends, null, top_k)
+                sp, spp, ep, epp = window_targets(windows.offsets[w], starts, ends, top_k)
                 for name, value in zip(rows, (w, sp, spp, ep, epp)):
                     rows[name].append(value)
-        np.savez(part, **{k: np.array(v) for k, v in rows.items()})
+        tmp = part.with_name(part.name + ".tmp")
+        with open(tmp, "wb") as f:  # whole or absent: a stopped run redoes an unfinished chunk
+            np.savez(f, **{k: np.array(v) for k, v in rows.items()})
+        tmp.replace(part)
         log(f"examples {begin}-{min(begin + CHUNK, len(examples))} of {len(examples)}: "
             f"{len(rows['window'])} windows with targets, {time.time() - started:.0f}s")
     with_targets = assemble(parts, n, key, teachers, out, top_k)

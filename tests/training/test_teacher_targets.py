@@ -27,7 +27,7 @@ def masses(length: int, **at: float) -> np.ndarray:
 def test_character_mass_goes_to_the_token_that_holds_it():
     starts = masses(20, c4=0.5, c6=0.2)  # 4 starts token 5; 6 lies inside it
     ends = masses(20, c9=0.6, c12=0.1)  # 9 ends token 5; 12 ends token 6
-    sp, spp, ep, epp = window_targets(OFFSETS, starts, ends, null=0.3, top_k=3)
+    sp, spp, ep, epp = window_targets(OFFSETS, starts, ends, top_k=3)
     start = dict(zip(sp.tolist(), spp.astype(float)))
     end = dict(zip(ep.tolist(), epp.astype(float)))
     assert start[5] == pytest.approx(0.7, abs=1e-3) and start[0] == pytest.approx(0.3, abs=1e-3)
@@ -40,7 +40,7 @@ def test_a_gap_between_tokens_and_text_outside_the_window():
     # (exclusive, i.e. after the space) to the token before; 15 lies past the window: [CLS].
     starts = masses(20, c3=0.4, c15=0.6)
     ends = masses(20, c10=0.5, c15=0.5)
-    sp, spp, ep, epp = window_targets(OFFSETS, starts, ends, null=0.0, top_k=8)
+    sp, spp, ep, epp = window_targets(OFFSETS, starts, ends, top_k=8)
     start = {p: float(v) for p, v in zip(sp.tolist(), spp) if v > 0}
     end = {p: float(v) for p, v in zip(ep.tolist(), epp) if v > 0}
     assert start == pytest.approx({5: 0.4, 0: 0.6}, abs=1e-3)
@@ -50,19 +50,19 @@ def test_a_gap_between_tokens_and_text_outside_the_window():
 def test_kept_positions_are_renormalized():
     starts = masses(20, c0=0.25, c4=0.25, c10=0.25)
     ends = masses(20, c3=0.25, c9=0.25, c12=0.25)
-    sp, spp, ep, epp = window_targets(OFFSETS, starts, ends, null=0.25, top_k=2)
+    sp, spp, ep, epp = window_targets(OFFSETS, starts, ends, top_k=2)
     assert len(sp) == 2 and float(spp.astype(np.float64).sum()) == pytest.approx(1.0, abs=1e-3)
     assert float(epp.astype(np.float64).sum()) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_a_window_without_passage_tokens_is_all_no_answer():
-    sp, spp, ep, epp = window_targets(OFFSETS[:4], masses(20, c4=1.0), masses(20, c9=1.0), null=0.0, top_k=3)
+    sp, spp, ep, epp = window_targets(OFFSETS[:4], masses(20, c4=1.0), masses(20, c9=1.0), top_k=3)
     assert sp.tolist() == [0, 0, 0] and spp.astype(float).tolist() == [1.0, 0.0, 0.0]
     assert ep.tolist() == [0, 0, 0] and epp.astype(float).tolist() == [1.0, 0.0, 0.0]
 
 
 def test_a_window_shorter_than_top_k_is_padded_without_mass():
-    sp, spp, ep, epp = window_targets(OFFSETS, masses(20, c4=1.0), masses(20, c9=1.0), null=0.0, top_k=12)
+    sp, spp, ep, epp = window_targets(OFFSETS, masses(20, c4=1.0), masses(20, c9=1.0), top_k=12)
     assert len(sp) == len(spp) == len(ep) == len(epp) == 12
     assert sp[0] == 5 and float(spp[0]) == 1.0 and not spp[len(OFFSETS):].any()
 
