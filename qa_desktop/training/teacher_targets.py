@@ -98,11 +98,11 @@ def build(run: Path, teachers: list[str], out: Path, top_k: int = TOP_K, log=pri
     from qa_desktop.engine.errors import QaDesktopError
     from qa_desktop.engine.question_answerer import QuestionAnswerer
     from qa_desktop.training import window_cache
-    from qa_desktop.training.train_reader import load_training_examples
+    from qa_desktop.training.train_reader import load_training_examples, windows_key
     from qa_desktop.training.training_features import build_windows
 
     args = _run_args(run)
-    key = window_cache.window_key(args, args.base, _loader_source())
+    key = windows_key(args, args.base)
     examples = load_training_examples(args)
     tokenizer = AutoTokenizer.from_pretrained(args.base)
     windows = build_windows(tokenizer, examples, args.max_seq_len, args.doc_stride, args.max_question_len,
@@ -167,14 +167,6 @@ def assemble(parts: Path, windows: int, key: str, teachers: list[str], out: Path
                  has_target=has, **arrays)
     tmp.replace(out)
     return int(has.sum())
-
-
-def _loader_source() -> str:
-    import inspect
-
-    from qa_desktop.training.train_reader import load_training_examples
-
-    return inspect.getsource(load_training_examples)
 
 
 def load(path: Path, key: str, windows: int) -> dict[str, np.ndarray]:

@@ -123,6 +123,11 @@ def load_training_examples(args: argparse.Namespace):
     return examples
 
 
+def windows_key(args: argparse.Namespace, base: str) -> str:
+    """The run's window key: what its windows (and any teacher targets for them) depend on."""
+    return window_cache.window_key(args, base, inspect.getsource(load_training_examples))
+
+
 def held_out_samples(args: argparse.Namespace) -> tuple[list, list]:
     """Two disjoint fixed samples of calibration-bucket answerable questions from every data file:
     the curve's, scored at every checkpoint, and the confirmation's, scored once at the end.
@@ -223,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         (windows, counts), cached = found, True
         key = window_cache.stored_key(args.prebuilt_windows)
     else:
-        key = window_cache.window_key(args, base, inspect.getsource(load_training_examples))
+        key = windows_key(args, base)
         windows, counts, cached = window_cache.cached_windows(args.out, key, build)
     n_examples, n_neg = counts["examples"], counts["unanswerable"]
     print(f"{n_examples} examples ({n_neg} unanswerable) -> {len(windows)} windows "
