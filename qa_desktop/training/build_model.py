@@ -48,8 +48,14 @@ def write_json(path: Path, value) -> None:
 
 def recipe_flags(r: Recipe) -> list[str]:
     """The recipe's training settings as train_reader arguments."""
+    return settings_flags(r.train_args)
+
+
+def settings_flags(settings: dict) -> list[str]:
+    """Training settings ({"batch_size": 32, "freeze_word_embeddings": True, ...}) as train_reader
+    arguments."""
     argv: list[str] = []
-    for key, value in r.train_args.items():
+    for key, value in settings.items():
         flag = "--" + key.replace("_", "-")
         if value is True:
             argv.append(flag)

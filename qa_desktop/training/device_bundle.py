@@ -12,9 +12,15 @@ table), yet training reads far less of it:
   one that is not exactly 4-bit travels as fp32);
 - the windows are built here (single-threaded Python, minutes) and travel xz-compressed;
 - the held-out curve reads only calibration-bucket articles, so only those travel.
-The result is every trained tensor except the frozen embedding table, fp16, in chunks; `merge`
+The result is every trained tensor except a frozen embedding table, fp16, in chunks; `merge`
 puts it on the full-vocabulary base (as `init_weights` does for the warm start) and writes the
 run's `final/`, so `build_model` continues (prune, export, calibrate, evaluate, card) here.
+
+A recipe that trains its word embeddings (the English one) needs every row, so its vocabulary is
+not cut; its fp32 base (90 MB for MiniLM-L6) does not fit what travels, so `--base-fp16` sends it
+rounded to fp16 (45 MB), and the plan and the card say so. Several variants of one pack can
+train side by side on one GPU (`train --name`); `keep-best` then returns the best few of them,
+ranked on one held-out sample (the confirmation questions, the same for every variant).
 
     python -m qa_desktop.training.device_bundle pack --recipe multilingual --data-root ../shared/data \\
         --base runs/e5-base --out gpu-pack
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import lzma
+import os
 import random
 import shutil
 import tempfile
@@ -38,7 +45,6 @@ import numpy as np
 from qa_desktop.training.recipes import Recipe
 
 QK = 32  # values per Q4_0 block
-CHUNK_BYTES = 15 * 2**20  # under the 16 MiB a returned file may have
 BASE_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -109,13 +115,15 @@ def _check_same_windows(full_dir: Path, compact_dir: Path, keep: list[int], exam
     return len(sample)
 
 
-def pack(recipe_name: str | Recipe, data_root: Path, base: Path, out: Path, limit: int | None = None) -> dict:
-    """Write `out`: the compact base, the windows and the curve's articles, with plan.json."""
+def pack(recipe_name: str | Recipe, data_root: Path, base: Path, out: Path, limit: int | None = None,
+         base_fp16: bool = False) -> dict:
+    """Write `out`: the compact base, the windows and the curve's articles, with plan.json.
+    The vocabulary is cut only when the recipe freezes the word embeddings: trained rows all travel."""
     from qa_desktop.training import prune_vocabulary as pv
     from qa_desktop.training import train_reader, window_cache
     from qa_desktop.training.build_model import expand, recipe_flags
     from qa_desktop.training.recipes import recipe
-    from qa_desktop.training.squad_corpus import ArticleSplit, articles_in, file_sha256, read_squad
+    from qa_desktop.training.squad_corpus import file_sha256
     from qa_desktop.training.training_features import build_windows
 
     r = recipe(recipe_name) if isinstance(recipe_name, str) else recipe_name
@@ -126,24 +134,20 @@ def pack(recipe_name: str | Recipe, data_root: Path, base: Path, out: Path, limi
     if limit:
         examples = random.Random(args.seed).sample(examples, min(limit, len(examples)))
     out.mkdir(parents=True, exist_ok=True)
-    curve_files, texts = [], []
-    for path in files:
-        calibration = articles_in(read_squad([path]), ArticleSplit(), "calibration")
-        rel = path.relative_to(data_root)
-        (out / "data" / rel.parent).mkdir(parents=True, exist_ok=True)
-        (out / "data" / rel).write_text(json.dumps({"version": "pack", "data": calibration}, ensure_ascii=False),
-                                        encoding="utf-8")
-        curve_files.append(str(rel))
-        texts += pv.corpus_texts([out / "data" / rel])
+    curve_files = _pack_curve_articles(files, data_root, out)
+    texts = pv.corpus_texts([out / "data" / rel for rel in curve_files])
     texts += [ex.context for ex in examples] + [ex.question for ex in examples]
     spec = json.loads((base / "tokenizer.json").read_text(encoding="utf-8"))
-    special = {t["id"] for t in spec.get("added_tokens", [])} | {spec["model"].get("unk_id", 0)}
-    keep = sorted(pv.used_piece_ids(base / "tokenizer.json", texts) | special)
     settings = (args.max_seq_len, args.doc_stride, args.max_question_len)
     with tempfile.TemporaryDirectory() as tmp:
-        compact = Path(tmp) / "compact"
-        pv.prune_checkpoint(base, compact, keep)
-        checked = _check_same_windows(base, compact, keep, examples, settings)
+        if args.freeze_word_embeddings:
+            special = {t["id"] for t in spec.get("added_tokens", [])} | {spec["model"].get("unk_id", 0)}
+            keep = sorted(pv.used_piece_ids(base / "tokenizer.json", texts) | special)
+            compact = Path(tmp) / "compact"
+            pv.prune_checkpoint(base, compact, keep)
+            checked = _check_same_windows(base, compact, keep, examples, settings)
+        else:
+            compact, keep, checked = base, range(len(spec["model"]["vocab"])), 0
         from transformers import AutoTokenizer
 
         windows = build_windows(AutoTokenizer.from_pretrained(compact), examples, *settings)
@@ -154,29 +158,94 @@ def pack(recipe_name: str | Recipe, data_root: Path, base: Path, out: Path, limi
         for name in BASE_FILES:
             if (compact / name).is_file():
                 _xz(compact / name, out / "base" / (name + ".xz"))
-        stored = _pack_weights(compact, out / "base" / "weights.safetensors")
+        stored = _pack_weights(compact, out / "base" / "weights.safetensors", base_fp16)
     plan = {
         "recipe": r.name, "flags": flags, "curve_files": curve_files,
         "data": [{"file": p.name, "sha256": file_sha256(p)} for p in files],
         "base": str(base), "pieces_kept": len(keep), "pieces_in_base": len(spec["model"]["vocab"]),
         "windows": len(windows), **summary, "examples_limited_to": limit,
         "windows_checked_against_full_tokenizer": checked, "weights": stored,
-        "note": "trained from the base alone: the warm start's bf16 encoder does not fit what travels",
+        "note": "trained from the base alone: " + (
+            "its fp32 weights travelled rounded to fp16 (those not exactly 4-bit)" if base_fp16
+            else "the warm start's bf16 encoder does not fit what travels"),
     }
     (out / "plan.json").write_text(json.dumps(plan, indent=2))
     return plan
 
 
-def _pack_weights(model_dir: Path, dest: Path) -> dict:
+def _pack_curve_articles(files: list[Path], data_root: Path, out: Path) -> list[str]:
+    """Only the calibration-bucket articles travel: the curve and the confirmation read nothing else."""
+    from qa_desktop.training.squad_corpus import ArticleSplit, articles_in, read_squad
+
+    curve_files = []
+    for path in files:
+        calibration = articles_in(read_squad([path]), ArticleSplit(), "calibration")
+        rel = path.relative_to(data_root)
+        (out / "data" / rel.parent).mkdir(parents=True, exist_ok=True)
+        (out / "data" / rel).write_text(json.dumps({"version": "pack", "data": calibration}, ensure_ascii=False),
+                                        encoding="utf-8")
+        curve_files.append(str(rel))
+    return curve_files
+
+
+# The settings a prepared run's args.json holds that decide how it trains (paths and devices not).
+RUN_SETTINGS = ("epochs", "lr", "warmup", "weight_decay", "batch_size", "max_seq_len", "doc_stride",
+                "max_question_len", "pad_multiple", "unanswerable_fraction", "negatives",
+                "freeze_word_embeddings", "curve_questions", "confirm_questions", "distill_weight", "seed")
+
+
+def pack_run(run: Path, init: Path, out: Path, targets: Path | None = None) -> dict:
+    """Write `out` for a run prepared here with `train_reader --windows-only` (its args.json and
+    window cache travel as they are, so its teacher targets still fit them): it trains from the
+    complete checkpoint `init` (sent as fp16), with `targets` from `teacher_targets` if given."""
+    from qa_desktop.training import window_cache
+    from qa_desktop.training.build_model import settings_flags
+    from qa_desktop.training.squad_corpus import file_sha256
+
+    saved = json.loads((run / "args.json").read_text())
+    files = [Path(p) for p in saved["data"]]
+    cache = run / window_cache.CACHE_NAME
+    key = window_cache.stored_key(cache)
+    with np.load(cache) as f:
+        windows = len(f["start_positions"])
+    if targets is not None:
+        from qa_desktop.training import teacher_targets
+
+        teacher_targets.load(targets, key, windows)  # refuses targets made for other windows
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(os.path.commonpath([p.parent.parent for p in files]))
+    curve_files = _pack_curve_articles(files, root, out)
+    _xz(cache, out / "windows.npz.xz")
+    if targets is not None:
+        _xz(targets, out / "teacher-targets.npz.xz")
+    (out / "base").mkdir(exist_ok=True)
+    for name in BASE_FILES:
+        if (init / name).is_file():
+            _xz(init / name, out / "base" / (name + ".xz"))
+    stored = _pack_weights(init, out / "base" / "weights.safetensors", fp16=True)
+    settings = {k: saved[k] for k in RUN_SETTINGS if k in saved}
+    plan = {
+        "run": str(run), "flags": settings_flags(settings), "curve_files": curve_files,
+        "data": [{"file": p.name, "sha256": file_sha256(p)} for p in files],
+        "base": str(init), "init_weights": {"file": str(init / "model.safetensors"),
+                                            "sha256": file_sha256(init / "model.safetensors")},
+        "windows": windows, "windows_key": key, "teacher_targets": "teacher-targets.npz.xz" if targets is not None else None,
+        "weights": stored, "note": f"continued from {init} (its weights travelled rounded to fp16)",
+    }
+    (out / "plan.json").write_text(json.dumps(plan, indent=2))
+    return plan
+
+
+def _pack_weights(model_dir: Path, dest: Path, fp16: bool = False) -> dict:
     from safetensors.numpy import load_file, save_file
 
     weights = load_file(str(model_dir / "model.safetensors"))
-    packed, counts = {}, {"q4": 0, "fp32": 0}
+    packed, counts = {}, {"q4": 0, "fp16" if fp16 else "fp32": 0}
     for name, value in weights.items():
         q4 = q4_encode(value) if value.dtype == np.float32 else None
         if q4 is None:
-            packed[name] = value
-            counts["fp32"] += 1
+            packed[name] = value.astype(np.float16) if fp16 and value.dtype == np.float32 else value
+            counts["fp16" if fp16 else "fp32"] += 1
         else:
             packed[name + ".q4"], packed[name + ".q4scale"] = q4
             counts["q4"] += 1
@@ -197,15 +266,16 @@ def _unpack_base(pack_dir: Path, dest: Path) -> Path:
         if name.endswith(".q4"):
             weights[name[:-3]] = q4_decode(value, packed[name + "scale"])
         elif not name.endswith(".q4scale"):
-            weights[name] = value
+            weights[name] = value.astype(np.float32) if value.dtype == np.float16 else value
     save_file(weights, str(dest / "model.safetensors"))
     return dest
 
 
 def train(pack_dir: Path, result: Path, minutes: float, device: str = "cuda", work: Path | None = None,
-          curve_points: int = 12, extra: list[str] | None = None) -> Path:
+          curve_points: int = 12, extra: list[str] | None = None, with_targets: bool = True) -> Path:
     """Unpack, train with train_reader within `minutes`, and write the result files into `result`."""
     from qa_desktop.training import train_reader
+    from qa_desktop.training.device_result import record_confirmation_f1, write_result
 
     plan = json.loads((pack_dir / "plan.json").read_text())
     work = work or Path(tempfile.mkdtemp(prefix="qa-train-"))
@@ -217,6 +287,9 @@ def train(pack_dir: Path, result: Path, minutes: float, device: str = "cuda", wo
         shutil.copyfile(pack_dir / "data" / rel, work / "data" / rel)
         data.append(work / "data" / rel)
     args = _reader_args(data, plan["flags"])
+    if plan.get("teacher_targets") and with_targets:
+        _unxz(pack_dir / plan["teacher_targets"], work / "teacher-targets.npz")
+        extra = ["--teacher-targets", str(work / "teacher-targets.npz"), *(extra or [])]
     steps = int(round(args.epochs * -(-plan["windows"] // args.batch_size)))
     argv = ["--data", *map(str, data), "--out", str(work / "run"), "--base", str(base), "--device", device,
             *plan["flags"], "--prebuilt-windows", str(work / "windows.npz"),
@@ -226,64 +299,9 @@ def train(pack_dir: Path, result: Path, minutes: float, device: str = "cuda", wo
         train_reader.main(argv)
     finally:
         write_result(work / "run", result)
+    if (work / "run" / "final").is_dir():
+        record_confirmation_f1(work / "run" / "final", argv, result / "training_run.json", device)
     return result
-
-
-def write_result(run: Path, result: Path) -> list[Path]:
-    """The run's final weights (else its best, else its last), less the frozen embedding table,
-    as fp16 safetensors chunks, with training_run.json."""
-    import torch
-    from safetensors.torch import load_file, save_file
-
-    result.mkdir(parents=True, exist_ok=True)
-    if (run / "final" / "model.safetensors").exists():
-        state, status = load_file(str(run / "final" / "model.safetensors")), "complete"
-        shutil.copyfile(run / "final" / "training_run.json", result / "training_run.json")
-    else:
-        source = run / "best_model.pt" if (run / "best_model.pt").exists() else run / "checkpoint.pt"
-        if not source.exists():
-            return []
-        saved = torch.load(source, weights_only=False, map_location="cpu")
-        state, status = saved["model"], f"stopped early: {source.name} at step {saved['step']}"
-        last = saved if source.name == "checkpoint.pt" else torch.load(
-            run / "checkpoint.pt", weights_only=False, map_location="cpu")
-        (result / "training_run.json").write_text(json.dumps({"incomplete": status, "history": last["history"]}))
-    state = {k: v.to(torch.float16).contiguous() for k, v in state.items()
-             if not k.endswith("word_embeddings.weight")}
-    chunks, current, size = [], {}, 0
-    for name in sorted(state):
-        nbytes = state[name].numel() * 2
-        if current and size + nbytes > CHUNK_BYTES:
-            chunks.append(current)
-            current, size = {}, 0
-        current[name] = state[name]
-        size += nbytes
-    chunks.append(current)
-    paths = []
-    for i, chunk in enumerate(chunks):
-        paths.append(result / f"weights-{i:02d}.safetensors")
-        save_file(chunk, str(paths[-1]))
-    print(f"result: {status}; {len(paths)} weight files in {result}", flush=True)
-    return paths
-
-
-def merge(result: Path, pack_dir: Path, base: Path, work: Path) -> Path:
-    """`work/final` as if the run had trained here: the full base plus the returned tensors."""
-    from qa_desktop.training.init_weights import materialize
-
-    run = json.loads((result / "training_run.json").read_text())
-    if "incomplete" in run:
-        raise SystemExit(f"the device run did not finish ({run['incomplete']}): not merged")
-    plan = json.loads((pack_dir / "plan.json").read_text())
-    final = work / "final"
-    materialize(base, sorted(result.glob("weights-*.safetensors")), final)
-    run.update({"base_model": str(base), "data": plan["data"],
-                "device_pack": {k: plan[k] for k in ("pieces_kept", "pieces_in_base", "windows", "examples",
-                                                     "unanswerable", "windows_checked_against_full_tokenizer",
-                                                     "weights", "note")},
-                "returned_precision": "fp16 (trained in fp32 master weights with bf16 autocast)"})
-    (final / "training_run.json").write_text(json.dumps(run, indent=2))
-    return final
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -295,22 +313,43 @@ def main(argv: list[str] | None = None) -> None:
     a.add_argument("--base", type=Path, required=True)
     a.add_argument("--out", type=Path, required=True)
     a.add_argument("--limit", type=int, default=None, help="training examples (a dry run)")
+    a.add_argument("--base-fp16", action="store_true",
+                   help="send the tensors that are not exactly 4-bit as fp16 (an fp32 base too large to travel)")
     b = sub.add_parser("train")
     b.add_argument("pack", type=Path)
     b.add_argument("--result", type=Path, required=True)
     b.add_argument("--minutes", type=float, required=True)
     b.add_argument("--device", default="cuda", choices=("cpu", "cuda"))
+    b.add_argument("--without-teacher-targets", action="store_true",
+                   help="train on the gold labels alone (a control for a pack that has teacher targets)")
     b.add_argument("--extra", nargs=argparse.REMAINDER, help="more train_reader arguments (they win)")
+    r = sub.add_parser("pack-run")
+    r.add_argument("run", type=Path, help="prepared with train_reader --windows-only")
+    r.add_argument("--init", type=Path, required=True, help="a complete checkpoint to continue from")
+    r.add_argument("--teacher-targets", type=Path, default=None)
+    r.add_argument("--out", type=Path, required=True)
+    k = sub.add_parser("keep-best")
+    k.add_argument("results", type=Path, nargs="+")
+    k.add_argument("--out", type=Path, required=True)
+    k.add_argument("--keep", type=int, default=2)
     c = sub.add_parser("merge")
     c.add_argument("result", type=Path)
     c.add_argument("--pack", type=Path, required=True)
     c.add_argument("--base", type=Path, required=True)
     c.add_argument("--work", type=Path, required=True)
     args = p.parse_args(argv)
+    from qa_desktop.training.device_result import keep_best, merge
+
     if args.command == "pack":
-        print(json.dumps(pack(args.recipe, args.data_root, args.base, args.out, args.limit), indent=2))
+        print(json.dumps(pack(args.recipe, args.data_root, args.base, args.out, args.limit, args.base_fp16),
+                         indent=2))
     elif args.command == "train":
-        train(args.pack, args.result, args.minutes, args.device, extra=args.extra)
+        train(args.pack, args.result, args.minutes, args.device, extra=args.extra,
+              with_targets=not args.without_teacher_targets)
+    elif args.command == "pack-run":
+        print(json.dumps(pack_run(args.run, args.init, args.out, args.teacher_targets), indent=2))
+    elif args.command == "keep-best":
+        print(keep_best(args.results, args.out, args.keep))
     else:
         print(merge(args.result, args.pack, args.base, args.work))
 

@@ -190,9 +190,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def batch_targets(targets: dict[str, np.ndarray], members: np.ndarray) -> dict[str, np.ndarray]:
     """The rows of `targets` for one batch of windows."""
@@ -220,3 +217,7 @@ def distillation_loss(start_logits, end_logits, start_positions, end_positions, 
                + soft(end_logits, torch.as_tensor(batch["end_pos"], device=device).long(),
                       torch.as_tensor(batch["end_p"], device=device).float())) / 2
     return torch.mean(gold * (1 - weight * has) + weight * has * teacher)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

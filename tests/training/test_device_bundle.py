@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from qa_desktop.training.device_bundle import merge, pack, q4_decode, q4_encode, train
+from qa_desktop.training.device_bundle import pack, q4_decode, q4_encode, train
+from qa_desktop.training.device_result import merge
 
 
 def test_q4_weights_round_trip_exactly():
