@@ -129,7 +129,10 @@ def read_returned(files: list[Path]) -> dict:
 
 
 def merge(result: Path, pack_dir: Path, base: Path, work: Path) -> Path:
-    """`work/final` as if the run had trained here: the full base plus the returned tensors."""
+    """`work/final` as if the run had trained here: the full base (for a prepared run's pack, the
+    checkpoint it continued from) plus the returned tensors."""
+    from safetensors.torch import save_file
+
     from qa_desktop.training.init_weights import materialize
 
     run = json.loads((result / "training_run.json").read_text())
@@ -137,17 +140,20 @@ def merge(result: Path, pack_dir: Path, base: Path, work: Path) -> Path:
         raise SystemExit(f"the device run did not finish ({run['incomplete']}): not merged")
     plan = json.loads((pack_dir / "plan.json").read_text())
     final = work / "final"
-    from safetensors.torch import save_file
-
     work.mkdir(parents=True, exist_ok=True)
     joined = work / "returned-weights.safetensors"
     save_file(read_returned(sorted(result.glob("weights-*.safetensors"))), str(joined))
     materialize(base, joined, final)
     joined.unlink()
     run.update({"base_model": str(base), "data": plan["data"],
-                "device_pack": {k: plan[k] for k in ("pieces_kept", "pieces_in_base", "windows", "examples",
-                                                     "unanswerable", "windows_checked_against_full_tokenizer",
-                                                     "weights", "note")},
+                "device_pack": {k: plan[k] for k in PACK_FACTS if k in plan},
                 "returned_precision": "fp16 (trained in fp32 master weights with bf16 autocast)"})
+    if plan.get("init_weights"):
+        run["init_weights"] = plan["init_weights"]
     (final / "training_run.json").write_text(json.dumps(run, indent=2))
     return final
+
+
+# What a card may say about how the pack was made (a recipe's pack or a prepared run's).
+PACK_FACTS = ("pieces_kept", "pieces_in_base", "windows", "examples", "unanswerable",
+              "windows_checked_against_full_tokenizer", "weights", "note", "run", "windows_key", "teacher_targets")

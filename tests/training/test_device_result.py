@@ -48,6 +48,7 @@ def english_style(tmp_path_factory):
     base = build_tiny_checkpoint(root / "bert-base", "bert")
     plan = pack(recipe, root / "data", base, root / "pack", base_fp16=True)
     train(root / "pack", root / "result", minutes=30, device="cpu", work=root / "work")
+    merge(root / "result", root / "pack", base, root / "merged")
     return root, base, plan
 
 
@@ -64,7 +65,7 @@ def test_its_result_brings_back_the_trained_embedding_table(english_style):
     root, base, _plan = english_style
     returned = read_returned(sorted((root / "result").glob("weights-*.safetensors")))
     assert any(k.endswith("word_embeddings.weight") for k in returned)
-    final = merge(root / "result", root / "pack", base, root / "merged")
+    final = root / "merged" / "final"
     trained = AutoModelForQuestionAnswering.from_pretrained(root / "work" / "run" / "final").state_dict()
     merged = AutoModelForQuestionAnswering.from_pretrained(final).state_dict()
     key = next(k for k in trained if k.endswith("word_embeddings.weight"))
@@ -116,3 +117,8 @@ def test_a_prepared_run_travels_with_its_teacher_targets(english_style, tmp_path
     best = max(results, key=lambda r: json.loads((r / "training_run.json").read_text())["selection"]["confirmation_f1"])
     assert [k.name for k in kept] == [best.name]
     assert len(list((tmp_path / "out" / best.name).glob("weights-*.safetensors"))) >= 1
+
+    merged = json.loads((merge(results[0], tmp_path / "pack", root / "merged" / "final", tmp_path / "m")
+                         / "training_run.json").read_text())
+    assert merged["init_weights"] == plan["init_weights"]
+    assert merged["device_pack"]["teacher_targets"] == plan["teacher_targets"]
