@@ -194,7 +194,8 @@ RUN_SETTINGS = ("epochs", "lr", "warmup", "weight_decay", "batch_size", "max_seq
                 "freeze_word_embeddings", "curve_questions", "confirm_questions", "distill_weight", "seed")
 
 
-def pack_run(run: Path, init: Path, out: Path, targets: Path | None = None) -> dict:
+def pack_run(run: Path, init: Path, out: Path, targets: Path | None = None,
+             init_description: str | None = None) -> dict:
     """Write `out` for a run prepared here with `train_reader --windows-only` (its args.json and
     window cache travel as they are, so its teacher targets still fit them): it trains from the
     complete checkpoint `init` (sent as fp16), with `targets` from `teacher_targets` if given."""
@@ -208,10 +209,15 @@ def pack_run(run: Path, init: Path, out: Path, targets: Path | None = None) -> d
     key = window_cache.stored_key(cache)
     with np.load(cache) as f:
         windows = len(f["start_positions"])
+    distillation = None
     if targets is not None:
         from qa_desktop.training import teacher_targets
 
-        teacher_targets.load(targets, key, windows)  # refuses targets made for other windows
+        loaded = teacher_targets.load(targets, key, windows)  # refuses targets made for other windows
+        with np.load(targets) as f:
+            teachers = json.loads(str(f["teachers"]))
+        distillation = {"teachers": teachers, "windows_with_targets": int(loaded["has_target"].sum()),
+                        "windows": windows}
     out.mkdir(parents=True, exist_ok=True)
     root = Path(os.path.commonpath([p.parent.parent for p in files]))
     curve_files = _pack_curve_articles(files, root, out)
@@ -228,8 +234,10 @@ def pack_run(run: Path, init: Path, out: Path, targets: Path | None = None) -> d
         "run": str(run), "flags": settings_flags(settings), "curve_files": curve_files,
         "data": [{"file": p.name, "sha256": file_sha256(p)} for p in files],
         "base": str(init), "init_weights": {"file": str(init / "model.safetensors"),
-                                            "sha256": file_sha256(init / "model.safetensors")},
-        "windows": windows, "windows_key": key, "teacher_targets": "teacher-targets.npz.xz" if targets is not None else None,
+                                            "sha256": file_sha256(init / "model.safetensors"),
+                                            **({"description": init_description} if init_description else {})},
+        "windows": windows, "windows_key": key,
+        "teacher_targets": "teacher-targets.npz.xz" if targets is not None else None, "distillation": distillation,
         "weights": stored, "note": f"continued from {init} (its weights travelled rounded to fp16)",
     }
     (out / "plan.json").write_text(json.dumps(plan, indent=2))
@@ -327,6 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("run", type=Path, help="prepared with train_reader --windows-only")
     r.add_argument("--init", type=Path, required=True, help="a complete checkpoint to continue from")
     r.add_argument("--teacher-targets", type=Path, default=None)
+    r.add_argument("--init-description", default=None, help="what the starting weights are, for the model card")
     r.add_argument("--out", type=Path, required=True)
     k = sub.add_parser("keep-best")
     k.add_argument("results", type=Path, nargs="+")
@@ -347,7 +356,8 @@ def main(argv: list[str] | None = None) -> None:
         train(args.pack, args.result, args.minutes, args.device, extra=args.extra,
               with_targets=not args.without_teacher_targets)
     elif args.command == "pack-run":
-        print(json.dumps(pack_run(args.run, args.init, args.out, args.teacher_targets), indent=2))
+        print(json.dumps(pack_run(args.run, args.init, args.out, args.teacher_targets, args.init_description),
+                         indent=2))
     elif args.command == "keep-best":
         print(keep_best(args.results, args.out, args.keep))
     else:

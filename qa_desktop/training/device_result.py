@@ -156,4 +156,5 @@ def merge(result: Path, pack_dir: Path, base: Path, work: Path) -> Path:
 
 # What a card may say about how the pack was made (a recipe's pack or a prepared run's).
 PACK_FACTS = ("pieces_kept", "pieces_in_base", "windows", "examples", "unanswerable",
-              "windows_checked_against_full_tokenizer", "weights", "note", "run", "windows_key", "teacher_targets")
+              "windows_checked_against_full_tokenizer", "weights", "note", "run", "windows_key", "teacher_targets",
+              "distillation")

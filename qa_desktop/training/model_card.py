@@ -84,6 +84,15 @@ def _device_pack_lines(training: dict) -> list[str]:
     pack = training.get("device_pack")
     if not pack:
         return []
+    if "run" in pack:  # a prepared run's pack (`device_bundle pack-run`)
+        return [f"- Trained on a lent GPU from a pack of the run prepared here (`training/device_bundle.py "
+                f"pack-run`): its {pack['windows']:,} windows and teacher targets travelled as built, the "
+                "starting weights in fp16; weights returned in fp16 and put back on the starting checkpoint."]
+    if pack["pieces_kept"] == pack["pieces_in_base"]:
+        return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py pack --base-fp16`): the whole "
+                f"vocabulary ({pack['pieces_in_base']:,} pieces, word embeddings trained), the base's weights "
+                "rounded to fp16 to fit what travels, weights returned in fp16. Rebuild on a GPU: "
+                "`device_bundle pack`, `train`, `merge`, then the command below; on a CPU the command alone trains."]
     return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py`): the base cut to the "
             f"{pack['pieces_kept']:,} pieces that the training and held-out text use (of "
             f"{pack['pieces_in_base']:,}; the cut tokenizer was checked to give the same windows on "
@@ -91,6 +100,19 @@ def _device_pack_lines(training: dict) -> list[str]:
             "weights returned in fp16 and put back on the full base. Rebuild on a GPU: `device_bundle pack`, "
             "`train`, `merge`, then the command below; on a CPU the command alone trains (10-16 h, estimated from the "
             "115-180 ms per window measured for this base on a 2-core CPU)."]
+
+
+def _distillation_lines(training: dict, hyper: dict) -> list[str]:
+    distillation = (training.get("device_pack") or {}).get("distillation") or training.get("distillation")
+    if not hyper.get("teacher_targets") or not distillation:
+        return []
+    weight = hyper.get("distill_weight")
+    return [f"- Distilled (`training/teacher_targets.py`): loss = {1 - weight:g} × the gold loss + {weight:g} × "
+            "the cross-entropy toward the teachers' averaged character-level start/end probabilities (each "
+            "scaled by 1 − its calibrated no-answer probability), moved onto this model's tokens; teachers: "
+            + ", ".join(f"`{t}`" for t in distillation["teachers"])
+            + f". {distillation['windows_with_targets']:,} of {distillation['windows']:,} windows had soft "
+            "targets; the others, and every unanswerable one, trained on the gold labels alone."]
 
 
 def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibration: dict,
@@ -113,8 +135,9 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         "chosen by a hash of the title: `qa_desktop/training/squad_corpus.py`).",
     ]
     if init:
-        lines.append(f"- Started from partial weights `{init['file']}` (sha256 {init['sha256'][:16]}…), "
-                     "a multilingual checkpoint trained earlier by this project's own `train_reader`.")
+        lines.append(f"- Started from weights `{init['file']}` (sha256 {init['sha256'][:16]}…): "
+                     + init.get("description", "a multilingual checkpoint trained earlier by this project's own "
+                                "`train_reader`") + ".")
     lines += [
         f"- Unanswerable questions: about {hyper.get('unanswerable_fraction')} per answerable one, built by "
         f"`training/hard_negatives.py` ({hyper.get('negatives')} recipe): the question's own paragraph "
@@ -132,6 +155,7 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         f"word embeddings {'frozen' if hyper.get('freeze_word_embeddings') else 'trained'}; "
         "attention-probability dropout 0; loss: mean of start and end cross-entropy.",
         *_time_budget_lines(training, hyper),
+        *_distillation_lines(training, hyper),
         f"- Trained on: {'; '.join(training.get('devices', []))}; {minutes:.0f} min of training.",
         *_device_pack_lines(training),
         f"- Every setting: `training_run.json` of the run. Rebuild: `python -m qa_desktop.training.build_model "
