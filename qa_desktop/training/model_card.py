@@ -102,6 +102,25 @@ def _device_pack_lines(training: dict) -> list[str]:
             "115-180 ms per window measured for this base on a 2-core CPU)."]
 
 
+def _soup_lines(training: dict) -> list[str]:
+    soup = training.get("soup")
+    if not soup:
+        return []
+    lines = [f"- The bundled weights are the element-wise mean of {len(soup)} runs of this base "
+             "(`training/weight_soup.py`; the bullets below describe the first): "
+             "`python -m qa_desktop.training.weight_soup RUN " + " ".join(f"RUN_{i + 1}/final" for i in range(len(soup)))
+             + "`, then the command below with `--work RUN`."]
+    for i, ingredient in enumerate(soup, 1):
+        how = (f"{ingredient['epochs_trained']} epochs ({ingredient['steps']} steps, lr {ingredient['lr']}, "
+               f"seed {ingredient['seed']}) on {'; '.join(ingredient['devices'] or [])}")
+        if ingredient.get("init_weights"):
+            how += f", continued from sha256 {ingredient['init_weights']['sha256'][:16]}…"
+        if ingredient.get("distilled"):
+            how += ", distilled"
+        lines.append(f"  {i}. `{ingredient['file']}` (sha256 {ingredient['sha256'][:16]}…): {how}.")
+    return lines
+
+
 def _distillation_lines(training: dict, hyper: dict) -> list[str]:
     distillation = (training.get("device_pack") or {}).get("distillation") or training.get("distillation")
     if not hyper.get("teacher_targets") or not distillation:
@@ -147,6 +166,7 @@ def model_card(r: Recipe, args, manifest: ModelManifest, training: dict, calibra
         "measure how well the model learnt this recipe, not every way a real question can go unanswered.",
         "",
         "## Training",
+        *_soup_lines(training),
         f"- {training.get('steps')} steps of {hyper.get('batch_size')} windows ({training.get('windows')} "
         f"windows per epoch, {hyper.get('epochs')} epochs planned); " + _final_weights(training, hyper),
         f"- AdamW lr {hyper.get('lr')}, {hyper.get('warmup')} linear warm-up then linear decay, weight "

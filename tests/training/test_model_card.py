@@ -30,3 +30,18 @@ def test_each_kind_of_pack_is_described_as_what_it_was():
     assert "whole vocabulary (30,522 pieces, word embeddings trained)" in _device_pack_lines({"device_pack": whole})[0]
     assert "42,800 pieces" in _device_pack_lines({"device_pack": cut})[0]
     assert _device_pack_lines({}) == []
+
+
+def test_a_soup_lists_every_ingredient_and_how_it_was_trained():
+    from qa_desktop.training.model_card import _soup_lines
+
+    ingredient = {"file": "runs/a/final/model.safetensors", "sha256": "ab" * 32, "epochs_trained": 2.87,
+                  "steps": 10241, "lr": 1e-4, "seed": 13, "devices": ["NVIDIA H200, bf16 autocast"],
+                  "init_weights": None, "distilled": False}
+    distilled = {**ingredient, "file": "runs/b/final/model.safetensors", "distilled": True,
+                 "init_weights": {"sha256": "cd" * 32}}
+    lines = _soup_lines({"soup": [ingredient, distilled]})
+    assert "mean of 2 runs" in lines[0] and "weight_soup RUN RUN_1/final RUN_2/final" in lines[0]
+    assert "2.87 epochs (10241 steps, lr 0.0001, seed 13) on NVIDIA H200" in lines[1]
+    assert lines[2].endswith("continued from sha256 cdcdcdcdcdcdcdcd…, distilled.")
+    assert _soup_lines({}) == []

@@ -1,0 +1,53 @@
+"""A weight soup is the mean of its ingredients, records each of them, and refuses runs of other bases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from qa_desktop.training.weight_soup import make_soup
+
+
+def _run(tmp_path, name, seed, hidden=32):
+    from tiny_models import build_tiny_checkpoint
+
+    final = build_tiny_checkpoint(tmp_path / name / "final", "bert", seed=seed)
+    if hidden != 32:  # another base: a different head size
+        state = load_file(str(final / "model.safetensors"))
+        state["qa_outputs.weight"] = torch.zeros(2, hidden)
+        from safetensors.torch import save_file
+        save_file(state, str(final / "model.safetensors"), metadata={"format": "pt"})
+    history = [{"step": 10, "time_budget": {"minutes": 1, "planned_steps": 40, "steps": 30}}] if seed == 2 else []
+    (final / "training_run.json").write_text(json.dumps({
+        "steps": 30 if seed == 2 else 20, "final_step": 20, "seed": seed, "devices": [f"device {seed}"],
+        "train_seconds": 60 * seed, "windows": 100, "history": history,
+        "hyperparameters": {"epochs": 2.0, "lr": 1e-4, "teacher_targets": None}}))
+    return final
+
+
+def test_the_soup_is_the_mean_and_says_what_went_in(tmp_path):
+    a, b = _run(tmp_path, "a", 1), _run(tmp_path, "b", 2)
+    final = make_soup(tmp_path / "soup", [a, b])
+    soup = load_file(str(final / "model.safetensors"))
+    wa, wb = load_file(str(a / "model.safetensors")), load_file(str(b / "model.safetensors"))
+    for key in wa:
+        torch.testing.assert_close(soup[key], (wa[key] + wb[key]) / 2)
+    assert not torch.equal(soup["qa_outputs.weight"], wa["qa_outputs.weight"])
+    run = json.loads((final / "training_run.json").read_text())
+    assert [i["seed"] for i in run["soup"]] == [1, 2]
+    assert run["soup"][1]["epochs_trained"] == 1.5  # 30 of 40 planned steps of 2 epochs
+    assert run["train_seconds"] == 180 and run["devices"] == ["device 1", "device 2"]
+    assert (final / "tokenizer.json").exists() and (final / "config.json").exists()
+
+    from transformers import AutoModelForQuestionAnswering
+    AutoModelForQuestionAnswering.from_pretrained(final)  # a loadable checkpoint
+
+
+def test_runs_of_other_bases_make_no_soup(tmp_path):
+    with pytest.raises(SystemExit):
+        make_soup(tmp_path / "soup", [_run(tmp_path, "a", 1), _run(tmp_path, "c", 3, hidden=16)])
+    with pytest.raises(SystemExit):
+        make_soup(tmp_path / "soup", [_run(tmp_path, "d", 1)])
