@@ -115,7 +115,12 @@ def _soup_lines(training: dict) -> list[str]:
                f"seed {ingredient['seed']}) on {'; '.join(ingredient['devices'] or [])}")
         if ingredient.get("init_weights"):
             how += f", continued from sha256 {ingredient['init_weights']['sha256'][:16]}…"
-        if ingredient.get("distilled"):
+        distillation = ingredient.get("distillation")
+        if distillation and distillation.get("teachers"):
+            how += (f", distilled (weight {distillation['weight']}) toward "
+                    + " + ".join(f"`{Path(t).name}`" for t in distillation["teachers"])
+                    + f" on {distillation['windows_with_targets']:,} of {distillation['windows']:,} windows")
+        elif ingredient.get("distilled"):
             how += ", distilled"
         lines.append(f"  {i}. `{ingredient['file']}` (sha256 {ingredient['sha256'][:16]}…): {how}.")
     return lines

@@ -38,7 +38,10 @@ def ingredient_record(final: Path) -> dict:
             "epochs_trained": round(run["steps"] / budget[-1]["planned_steps"] * hyper["epochs"], 2)
             if budget else hyper.get("epochs"),
             "init_weights": run.get("init_weights"),
-            "distilled": bool(hyper.get("teacher_targets"))}
+            "distilled": bool(hyper.get("teacher_targets")),
+            "distillation": ({"weight": hyper.get("distill_weight"),
+                              **((run.get("device_pack") or {}).get("distillation") or {})}
+                             if hyper.get("teacher_targets") else None)}
 
 
 def make_soup(out: Path, finals: list[Path]) -> Path:

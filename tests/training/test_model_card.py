@@ -45,3 +45,14 @@ def test_a_soup_lists_every_ingredient_and_how_it_was_trained():
     assert "2.87 epochs (10241 steps, lr 0.0001, seed 13) on NVIDIA H200" in lines[1]
     assert lines[2].endswith("continued from sha256 cdcdcdcdcdcdcdcd…, distilled.")
     assert _soup_lines({}) == []
+
+
+def test_a_distilled_ingredient_names_its_teachers_and_coverage():
+    from qa_desktop.training.model_card import _soup_lines
+
+    ingredient = {"file": "f", "sha256": "ab" * 32, "epochs_trained": 0.68, "steps": 2424, "lr": 5e-5, "seed": 14,
+                  "devices": ["NVIDIA H200"], "init_weights": None, "distilled": True,
+                  "distillation": {"weight": 0.8, **DISTILLATION}}
+    line = _soup_lines({"soup": [ingredient, ingredient]})[1]
+    assert "distilled (weight 0.8) toward `minilm-l6-squad-en` + `e5-small-qa-multilingual`" in line
+    assert "on 61,000 of 114,610 windows" in line
