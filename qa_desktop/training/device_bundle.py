@@ -19,7 +19,7 @@ run's `final/`, so `build_model` continues (prune, export, calibrate, evaluate, 
 A recipe that trains its word embeddings (the English one) needs every row, so its vocabulary is
 not cut; its fp32 base (90 MB for MiniLM-L6) does not fit what travels, so `--base-fp16` sends it
 rounded to fp16 (45 MB), and the plan and the card say so. Several variants of one pack can
-train side by side on one GPU (`train --name`); `keep-best` then returns the best few of them,
+train side by side on one GPU (one `train --result DIR` each); `keep-best` returns the best few,
 ranked on one held-out sample (the confirmation questions, the same for every variant).
 
     python -m qa_desktop.training.device_bundle pack --recipe multilingual --data-root ../shared/data \\

@@ -43,7 +43,7 @@ def record_confirmation_f1(final: Path, argv: list[str], run_json: Path, device:
 
 def keep_best(results: list[Path], out: Path, keep: int) -> list[Path]:
     """Copy the `keep` finished variants with the highest confirmation F1 into `out/<name>/`
-    (a lent machine returns 8 files: 3 weight chunks and one record per English-size model)."""
+    (a lent machine returns 64 MiB in all: one English-size model's 3 weight chunks and record)."""
     scored = []
     for result in results:
         record = result / "training_run.json"
