@@ -31,11 +31,15 @@ def record_confirmation_f1(final: Path, argv: list[str], run_json: Path, device:
     _curve, confirm = train_reader.held_out_samples(args)
     if not confirm:
         return
-    where = torch.device(device)
-    model = AutoModelForQuestionAnswering.from_pretrained(str(final)).to(where)
-    score = heldout_f1(model, AutoTokenizer.from_pretrained(str(final)), confirm, where,
-                       train_reader.pick_precision(args.precision, where), args.max_seq_len, args.doc_stride)
     run = json.loads(run_json.read_text())
+    check = run.get("confirmation")
+    if check:  # train_reader scored the final weights on these questions when it chose them
+        score = check["last_f1"] if run["final_step"] == check["last_step"] else check["curve_best_f1"]
+    else:
+        where = torch.device(device)
+        model = AutoModelForQuestionAnswering.from_pretrained(str(final)).to(where)
+        score = heldout_f1(model, AutoTokenizer.from_pretrained(str(final)), confirm, where,
+                           train_reader.pick_precision(args.precision, where), args.max_seq_len, args.doc_stride)
     run["selection"] = {"confirmation_f1": round(score, 2), "questions": len(confirm)}
     run_json.write_text(json.dumps(run, indent=2))
     print(f"final weights score {score:.2f} on {len(confirm)} confirmation questions", flush=True)

@@ -80,6 +80,10 @@ def _time_budget_lines(training: dict, hyper: dict) -> list[str]:
             "learning rate decayed to zero over those."]
 
 
+GPU_REBUILD = ("Rebuild on a GPU: `device_bundle pack`, `train`, `merge`, then the command below; on a CPU the "
+               "command alone trains")
+
+
 def _device_pack_lines(training: dict) -> list[str]:
     pack = training.get("device_pack")
     if not pack:
@@ -91,15 +95,13 @@ def _device_pack_lines(training: dict) -> list[str]:
     if pack["pieces_kept"] == pack["pieces_in_base"]:
         return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py pack --base-fp16`): the whole "
                 f"vocabulary ({pack['pieces_in_base']:,} pieces, word embeddings trained), the base's weights "
-                "rounded to fp16 to fit what travels, weights returned in fp16. Rebuild on a GPU: "
-                "`device_bundle pack`, `train`, `merge`, then the command below; on a CPU the command alone trains."]
+                "rounded to fp16 to fit what travels, weights returned in fp16. " + GPU_REBUILD + "."]
     return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py`): the base cut to the "
             f"{pack['pieces_kept']:,} pieces that the training and held-out text use (of "
             f"{pack['pieces_in_base']:,}; the cut tokenizer was checked to give the same windows on "
             f"{pack['windows_checked_against_full_tokenizer']} sampled examples), word embeddings frozen, "
-            "weights returned in fp16 and put back on the full base. Rebuild on a GPU: `device_bundle pack`, "
-            "`train`, `merge`, then the command below; on a CPU the command alone trains (10-16 h, estimated from the "
-            "115-180 ms per window measured for this base on a 2-core CPU)."]
+            "weights returned in fp16 and put back on the full base. " + GPU_REBUILD + " (10-16 h, estimated from "
+            "the 115-180 ms per window measured for this base on a 2-core CPU)."]
 
 
 def _soup_lines(training: dict) -> list[str]:
@@ -127,7 +129,7 @@ def _soup_lines(training: dict) -> list[str]:
 
 
 def _distillation_lines(training: dict, hyper: dict) -> list[str]:
-    distillation = (training.get("device_pack") or {}).get("distillation") or training.get("distillation")
+    distillation = (training.get("device_pack") or {}).get("distillation")
     if not hyper.get("teacher_targets") or not distillation:
         return []
     weight = hyper.get("distill_weight")

@@ -190,7 +190,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-
 def batch_targets(targets: dict[str, np.ndarray], members: np.ndarray) -> dict[str, np.ndarray]:
     """The rows of `targets` for one batch of windows."""
     return {name: values[members] for name, values in targets.items()}
