@@ -10,8 +10,8 @@ control shows the model's own rule until the user changes it, and re-judges the 
 
 from __future__ import annotations
 
-import html
 import math
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
@@ -20,7 +20,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QHB
                                QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
-from qa_desktop.gui.prepared_answer import PreparedAnswer
+
+if TYPE_CHECKING:  # annotations only: one module fewer before the window's first paint
+    from qa_desktop.gui.prepared_answer import PreparedAnswer
+
+
+def _escape(text: str) -> str:
+    import html  # here: html pulls in html.entities, which the first paint does not need
+
+    return html.escape(text)
+
 
 COLUMNS = ("#", "Answer", "Probability", "Score", "Start p", "End p", "Window", "Characters", "Variants")
 VARIANTS_COLUMN = 8
@@ -230,7 +239,7 @@ class AnswerPanel(QWidget):
         model = answer.model
         self.set_model_rule(model.can_abstain, model.null_threshold)
         timing = f"{p.timings.total_ms:.0f} ms"
-        by = f"answered by <b>{html.escape(model.name)}</b> on {model.runtime.device} in {timing}"
+        by = f"answered by <b>{_escape(model.name)}</b> on {model.runtime.device} in {timing}"
         best = p.best
         self.plain.setText(plain_verdict(p))
         self.plain.show()
@@ -247,7 +256,7 @@ class AnswerPanel(QWidget):
         else:
             self.no_answer.hide()
             self.summary.setText(
-                f"<span style='font-size:large'><b>{html.escape(_short(best.text))}</b></span>"
+                f"<span style='font-size:large'><b>{_escape(_short(best.text))}</b></span>"
                 f"&nbsp;&nbsp;{format_probability(best.probability)}<br>"
                 f"<span>{by}.</span>")
             if math.isfinite(p.no_answer_score):
@@ -308,7 +317,7 @@ class AnswerPanel(QWidget):
             self.variants.hide()
             return
         if chosen.variants:
-            listed = " · ".join(f"“{html.escape(_short(v.text, 80))}” {format_probability(v.probability)}"
+            listed = " · ".join(f"“{_escape(_short(v.text, 80))}” {format_probability(v.probability)}"
                                 for v in chosen.variants)
             self.variants.setText(f"Also read as: {listed}")
         else:
@@ -319,7 +328,7 @@ class AnswerPanel(QWidget):
         """The answer belongs to a previous passage or question: said above it, and greyed."""
         if self.answer is not None:
             self.stale.setText(f"{reason} What is shown belongs to the previous question "
-                               f"(“{html.escape(_short(self.answer.prediction.question, 60))}”): ask again to update it.")
+                               f"(“{_escape(_short(self.answer.prediction.question, 60))}”): ask again to update it.")
             self.stale.show()
             self.summary.setEnabled(False)
 
@@ -329,7 +338,7 @@ class AnswerPanel(QWidget):
 
     def clear(self, message: str = "Ask a question to see the answer here.") -> None:
         self.answer = None
-        self.summary.setText(html.escape(message))
+        self.summary.setText(_escape(message))
         self.summary.setEnabled(True)
         for widget in (self.no_answer, self.verdict, self.plain, self.raw_toggle, self.stale, self.variants):
             widget.hide()

@@ -5,9 +5,12 @@ an evented model); nothing here draws, and no widget keeps its own copy of this 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
+if TYPE_CHECKING:  # annotations only: one module fewer before the window's first paint
+    from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
 
 
 class AnswerSession(QObject):

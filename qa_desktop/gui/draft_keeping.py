@@ -3,8 +3,6 @@ start and saved (on a worker, debounced by the window's autosave timer) as they 
 
 from __future__ import annotations
 
-from qa_desktop.gui import window_operations as operations
-
 
 class DraftKeeping:
     """Mixed into MainWindow (which has `autosave`, `persist`, the editors and autosave_timer)."""
@@ -40,6 +38,8 @@ class DraftKeeping:
             if self._save_again:
                 self._save_again = False
                 self.save_draft()
+
+        from qa_desktop.gui import window_operations as operations  # not before the first paint
 
         op = operations.save_draft(self, self.autosave, self.passage.toPlainText(), self.question.text(),
                                    list(self.question.history))

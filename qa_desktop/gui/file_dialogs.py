@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
-
 from qa_desktop.engine.errors import QaDesktopError
 from qa_desktop.gui.background_operation import BackgroundOperation
 from qa_desktop.gui.window_actions import EXPORT_ACTIONS
-from qa_desktop.gui.window_operations import OPEN_FILTER
 
+OPEN_FILTER = "Passages (*.txt *.md *.markdown *.text *.rst *.pdf);;Text (*.txt *.md);;PDF (*.pdf);;All files (*)"
 SAVE_SUFFIXES = (".json", ".csv", ".png", ".svg")
+
+
+def _file_dialog():
+    # QFileDialog is imported when a chooser opens, not before the window's first paint.
+    from PySide6.QtWidgets import QFileDialog
+
+    return QFileDialog
 
 
 class FileDialogs:
@@ -23,13 +28,13 @@ class FileDialogs:
         return self.settings.last_directory or str(Path.home())
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a passage", self._start_directory(), OPEN_FILTER)
+        path, _ = _file_dialog().getOpenFileName(self, "Open a passage", self._start_directory(), OPEN_FILTER)
         if path:
             self.settings.last_directory = str(Path(path).parent)
             self.open_file(path)
 
     def choose_model_directory(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a model directory (with model.onnx)",
+        path = _file_dialog().getExistingDirectory(self, "Open a model directory (with model.onnx)",
                                                 self._start_directory())
         if path:
             self.settings.last_directory = str(Path(path).parent)
@@ -44,7 +49,7 @@ class FileDialogs:
 
     def _save_path(self, title: str, suggested: str, filters: str) -> Path | None:
         start = Path(self._start_directory()) / suggested
-        path, chosen = QFileDialog.getSaveFileName(self, title, str(start), filters)
+        path, chosen = _file_dialog().getSaveFileName(self, title, str(start), filters)
         if not path:
             return None
         path = Path(path)

@@ -4,11 +4,7 @@ its question) and Help's short guide to what each tab shows. Attached to the win
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
-
 from qa_desktop.gui.sample_passage import Sample
-from qa_desktop.gui.tab_guide import GUIDE_HTML, GUIDE_TITLE
 
 
 class FirstRun:
@@ -29,6 +25,11 @@ class FirstRun:
         self.window.examples.show()
 
     def show_guide(self) -> None:
+        from PySide6.QtCore import Qt  # the guide is built when asked for, after the first paint
+        from PySide6.QtWidgets import QMessageBox
+
+        from qa_desktop.gui.tab_guide import GUIDE_HTML, GUIDE_TITLE
+
         box = QMessageBox(self.window)
         box.setWindowTitle(GUIDE_TITLE)
         box.setTextFormat(Qt.TextFormat.RichText)

@@ -16,11 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QDockWidget
 
 from qa_desktop.gui.background_operation import BackgroundOperation
-from qa_desktop.gui.prepared_answer import PreparedAnswer
+
+if TYPE_CHECKING:  # annotations only: fewer imports before the window's first paint
+    from PySide6.QtWidgets import QDockWidget
+
+    from qa_desktop.gui.prepared_answer import PreparedAnswer
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class WindowLibrary(QObject):
     def show(self) -> None:
         """Open (or bring forward) the library dock."""
         if self.dock is None:
+            from PySide6.QtWidgets import QDockWidget
+
             from qa_desktop.gui.library_panel import LibraryPanel
 
             self.panel = LibraryPanel(model=self.window.session.model_spec, models=self.window.models)

@@ -16,15 +16,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from qa_desktop.engine.errors import Cancelled, InputError, ModelError
-from qa_desktop.gui import window_operations as operations
 from qa_desktop.gui.answer_session import AnswerSession
 from qa_desktop.gui.app_settings import AppSettings
 from qa_desktop.gui.background_operation import BackgroundOperation
 from qa_desktop.gui.color_theme import ColorTheme, apply_system_theme, current_theme
-from qa_desktop.gui.coverage_offer import coverage_actions
 from qa_desktop.gui.draft_autosave import DraftAutosave
 from qa_desktop.gui.failure_words import failure_message
 from qa_desktop.gui.draft_keeping import DraftKeeping
@@ -32,7 +30,6 @@ from qa_desktop.gui.file_dialogs import FileDialogs
 from qa_desktop.gui.first_run import FirstRun
 from qa_desktop.gui.model_choosing import ModelChoosing
 from qa_desktop.gui.passage_editor import local_files
-from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
 from qa_desktop.gui.window_actions import build_menus
 from qa_desktop.gui.window_layout import build_widgets
 from qa_desktop.gui.window_startup import LightStart
@@ -40,6 +37,12 @@ from qa_desktop.gui.library_dock import WindowLibrary
 
 if TYPE_CHECKING:  # reading files is needed only once one is opened (after the first paint)
     from qa_desktop.engine.document_reader import Document
+    from qa_desktop.gui.prepared_answer import ModelInfo, PreparedAnswer
+
+# Modules a method needs only when it runs (the operations, the coverage offer, QMessageBox) are
+# imported there: each module imported before the first paint costs start-up time (PySide6 also
+# reads every imported module's source, PYSIDE-2029), and the window must paint within 2× of a
+# bare PySide6 window (`qa-desktop bench`).
 
 AUTOSAVE_DELAY_MS = 800
 TOP_K_DELAY_MS = 400
@@ -199,6 +202,8 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
             if self.persist:
                 self.autosave_timer.start()
         windows_mode, self._windows_mode_next = self._windows_mode_next, "auto"
+        from qa_desktop.gui import window_operations as operations
+
         op = operations.answer_question(self, self.models, self.session.model_spec, question,
                                         self.passage.toPlainText(), self.answer_panel.top_k.value(),
                                         self.answer_panel.threshold_value(), windows_mode)
@@ -235,6 +240,8 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
         if self.banner.isVisible() and (self.banner.level == "error" or self.banner.source == "answer"):
             self.banner.dismiss()  # an error, or a warning about the previous answer
         self.session.set_answer(answer)
+        from qa_desktop.gui.coverage_offer import coverage_actions
+
         for warning in answer.prediction.warnings:
             self.banner.show_message(warning, "warning", coverage_actions(self, warning), source="answer")
         selection = answer.prediction.selection
@@ -294,6 +301,8 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
             self.inspector.show_loss_error("Select the true answer in the passage first, then press "
                                            "“Mark the true answer”.")
             return
+        from qa_desktop.gui import window_operations as operations
+
         try:
             gold = operations.gold_span(answer, selection)
         except InputError as exc:
@@ -337,6 +346,8 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
                 self.show_warning(warning)
             self.passageOpened.emit(doc)
 
+        from qa_desktop.gui import window_operations as operations
+
         op = (operations.open_document(self, path).success(opened)
               .failure(lambda exc: self.show_failure(exc, f"Opening {path.name}"))
               .progress(self.progress.update_progress).finished(self.progress.stop))
@@ -365,6 +376,8 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
             release = version("qa-desktop")
         except Exception:  # noqa: BLE001 - running from a source tree without metadata
             release = "development"
+        from PySide6.QtWidgets import QMessageBox
+
         model = self.model_info.description if self.model_info else "no model loaded"
         QMessageBox.about(self, "About qa-desktop",
                           f"<b>qa-desktop</b> {release}<br>Offline extractive question answering with "

@@ -5,12 +5,14 @@ engine.model_store.resolve (inside window_operations), for the window as for the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa_desktop.engine import model_store
-from qa_desktop.gui import window_operations as operations
 from qa_desktop.gui.background_operation import BackgroundOperation
-from qa_desktop.gui.model_import import ModelImportRequest
-from qa_desktop.gui.prepared_answer import ModelInfo
+
+if TYPE_CHECKING:  # importing a checkpoint comes later than the first paint
+    from qa_desktop.gui.model_import import ModelImportRequest
+    from qa_desktop.gui.prepared_answer import ModelInfo
 
 
 class ModelChoosing:
@@ -39,6 +41,8 @@ class ModelChoosing:
         previous_spec, previous_model = self.session.model_spec, self.session.model_info
         if self._is_running("load"):
             self._running["load"].cancel()
+        from qa_desktop.gui import window_operations as operations  # after the first paint
+
         op = operations.load_model(self, self.models, spec, self.passage.toPlainText() if chosen else "")
 
         def loaded(info: ModelInfo) -> None:
@@ -103,6 +107,8 @@ class ModelChoosing:
         def failed(exc: BaseException) -> None:
             dialog.reject()
             self.show_failure(exc, "Importing the model")
+
+        from qa_desktop.gui import window_operations as operations
 
         op = operations.import_model(self, request).success(imported).failure(failed).progress(dialog.show_progress)
         dialog.cancel_button.clicked.connect(lambda: (op.cancel(), dialog.cancelling()))

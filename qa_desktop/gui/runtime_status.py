@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from qa_desktop.gui.color_theme import ColorTheme, current_theme
-from qa_desktop.gui.prepared_answer import ModelInfo
 
-if TYPE_CHECKING:  # numpy: not before the window's first paint
+if TYPE_CHECKING:  # annotations only (results imports numpy): not before the window's first paint
     from qa_desktop.engine.results import Timings
+    from qa_desktop.gui.prepared_answer import ModelInfo
 
 
 class RuntimeStatus(QWidget):

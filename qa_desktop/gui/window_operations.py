@@ -23,8 +23,6 @@ if TYPE_CHECKING:  # not before the window's first paint: numpy, the tokenizer, 
     from qa_desktop.engine.span_loss import SpanLoss
     from qa_desktop.gui.loaded_models import LoadedModels
 
-OPEN_FILTER = "Passages (*.txt *.md *.markdown *.text *.rst *.pdf);;Text (*.txt *.md);;PDF (*.pdf);;All files (*)"
-
 
 def _answerer(ctx: OperationContext, models: LoadedModels, spec: str, passage: str):
     path = model_store.resolve(spec, passage)
