@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QHB
                                QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from qa_desktop.gui.color_theme import ColorTheme, current_theme
+from qa_desktop.gui.color_theme import ColorTheme, current_theme, tint
 
 if TYPE_CHECKING:  # annotations only: one module fewer before the window's first paint
     from qa_desktop.gui.prepared_answer import PreparedAnswer
@@ -85,6 +85,7 @@ class AnswerPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.no_answer.setFont(font)
+        self.no_answer.setContentsMargins(10, 6, 10, 6)
         self.no_answer.hide()
         self.plain = QLabel()  # the verdict in words
         self.plain.setObjectName("PlainVerdict")
@@ -103,6 +104,7 @@ class AnswerPanel(QWidget):
         self.verdict.hide()
         self.stale = QLabel("The passage or question changed after this answer: ask again to update it.")
         self.stale.setWordWrap(True)
+        self.stale.setContentsMargins(8, 3, 8, 3)
         self.stale.hide()
 
         self.top_k = QSpinBox()
@@ -352,9 +354,7 @@ class AnswerPanel(QWidget):
 
     def _restyle(self) -> None:
         t = self._theme
-        self.no_answer.setStyleSheet(
-            f"QLabel {{ background: {t.warning_bg}; color: {t.warning_fg}; padding: 6px 10px; border-radius: 4px; }}")
-        self.stale.setStyleSheet(f"QLabel {{ color: {t.warning_fg}; background: {t.warning_bg}; padding: 3px 8px; }}")
-        self.verdict.setStyleSheet(f"QLabel {{ color: {t.muted}; }}")
-        self.variants.setStyleSheet(f"QLabel {{ color: {t.muted}; }}")
-        self.model_default.setStyleSheet(f"QLabel {{ color: {t.muted}; }}")
+        for label in (self.no_answer, self.stale):
+            tint(label, t.warning_fg, t.warning_bg)
+        for label in (self.verdict, self.variants, self.model_default):
+            tint(label, t.muted)

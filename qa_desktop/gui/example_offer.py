@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
-from qa_desktop.gui.color_theme import ColorTheme, current_theme
+from qa_desktop.gui.color_theme import ColorTheme, current_theme, tint
 from qa_desktop.gui.sample_passage import SAMPLES
 
 
@@ -41,5 +41,4 @@ class ExampleOffer(QFrame):
         self.setVisible(self.editor.document().isEmpty())
 
     def set_theme(self, theme: ColorTheme) -> None:
-        self.setStyleSheet(f"#ExampleOffer {{ background: {theme.info_bg}; border-radius: 4px; }}"
-                           f"#ExampleOffer QLabel {{ color: {theme.info_fg}; }}")
+        tint(self, theme.info_fg, theme.info_bg)

@@ -22,7 +22,7 @@ from qa_desktop.engine.errors import Cancelled, InputError, ModelError
 from qa_desktop.gui.answer_session import AnswerSession
 from qa_desktop.gui.app_settings import AppSettings
 from qa_desktop.gui.background_operation import BackgroundOperation
-from qa_desktop.gui.color_theme import ColorTheme, apply_system_theme, current_theme
+from qa_desktop.gui.color_theme import ColorTheme, apply_system_theme, current_theme, tint
 from qa_desktop.gui.draft_autosave import DraftAutosave
 from qa_desktop.gui.failure_words import failure_message
 from qa_desktop.gui.draft_keeping import DraftKeeping
@@ -164,7 +164,7 @@ class MainWindow(LightStart, ModelChoosing, FileDialogs, DraftKeeping, QMainWind
         views = () if self._views is None else (self._views.plot, self._views.heatmap, self._views.inspector)
         for widget in (self.banner, self.examples, self.passage, self.answer_panel, *views, self.runtime_status):
             widget.set_theme(self.theme)
-        self.passage_info.setStyleSheet(f"QLabel {{ color: {self.theme.muted}; }}")
+        tint(self.passage_info, self.theme.muted)
 
     # -- messages -----------------------------------------------------------------------------------
     def show_error(self, message: str, actions=None) -> None:

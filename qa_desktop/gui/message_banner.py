@@ -71,7 +71,8 @@ class MessageBanner(QFrame):
 
     def set_theme(self, theme: ColorTheme) -> None:
         self._theme = theme
-        self._restyle()
+        if self.isVisible():  # a hidden banner is styled as it shows (a style sheet before the
+            self._restyle()  # first paint would cost start-up time: color_theme.tint)
 
     def _restyle(self) -> None:
         t = self._theme

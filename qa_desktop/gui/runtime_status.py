@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from qa_desktop.gui.color_theme import ColorTheme, current_theme
+from qa_desktop.gui.color_theme import ColorTheme, current_theme, tint
 
 if TYPE_CHECKING:  # annotations only (results imports numpy): not before the window's first paint
     from qa_desktop.engine.results import Timings
@@ -72,5 +73,8 @@ class RuntimeStatus(QWidget):
         self._restyle()
 
     def _restyle(self) -> None:
-        style = f"QLabel {{ color: {self._theme.warning_fg}; background: {self._theme.warning_bg}; }}"
-        self.provider.setStyleSheet(style if self._fallback else "")
+        if self._fallback:
+            tint(self.provider, self._theme.warning_fg, self._theme.warning_bg)
+        else:  # the application's colours again
+            self.provider.setPalette(QPalette())
+            self.provider.setAutoFillBackground(False)

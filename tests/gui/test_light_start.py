@@ -51,6 +51,10 @@ class FirstPaint(QObject):
                 and obj.window().objectName() == "MainWindow"):
             seen["first_paint"] = heavy_loaded()
             seen["later_at_first_paint"] = [name for name in LATER if name in sys.modules]
+            # The first style sheet sets up Qt's style-sheet style (start-up time): colours are
+            # palettes until then (color_theme.tint).
+            seen["styled_at_first_paint"] = [w.objectName() or type(w).__name__
+                                             for w in qapp.allWidgets() if w.styleSheet()]
             seen["painted_at"] = time.perf_counter()
             seen["tabs_at_first_paint"] = [type(obj.window().tabs.widget(i)).__name__ for i in range(3)]
             obj.window().modelLoaded.connect(model_loaded)
@@ -94,6 +98,7 @@ def test_the_window_paints_before_pyqtgraph_onnxruntime_numpy_and_the_operations
     seen = json.loads(lines[-1][len("LIGHT_START "):])
     assert seen["first_paint"] == [], seen
     assert seen["later_at_first_paint"] == [], seen
+    assert seen["styled_at_first_paint"] == [], seen
     assert seen["tabs_at_first_paint"] == ["QLabel"] * 3, seen  # the "Loading…" pages
     assert seen.get("ready") is not None, f"the window never got its model and views: {seen} {done.stderr[-2000:]}"
     assert set(seen["ready"]) == set(HEAVY), seen
