@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--result", type=Path, required=True)
     b.add_argument("--minutes", type=float, required=True)
     b.add_argument("--device", default="cuda", choices=("cpu", "cuda"))
+    b.add_argument("--work", type=Path, default=None,
+                   help="where the run trains (default: a new temporary folder); its run/final can go into a soup")
     b.add_argument("--without-teacher-targets", action="store_true",
                    help="train on the gold labels alone (a control for a pack that has teacher targets)")
     b.add_argument("--extra", nargs=argparse.REMAINDER, help="more train_reader arguments (they win)")
@@ -353,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(pack(args.recipe, args.data_root, args.base, args.out, args.limit, args.base_fp16),
                          indent=2))
     elif args.command == "train":
-        train(args.pack, args.result, args.minutes, args.device, extra=args.extra,
+        train(args.pack, args.result, args.minutes, args.device, work=args.work, extra=args.extra,
               with_targets=not args.without_teacher_targets)
     elif args.command == "pack-run":
         print(json.dumps(pack_run(args.run, args.init, args.out, args.teacher_targets, args.init_description),

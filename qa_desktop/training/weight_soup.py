@@ -11,8 +11,10 @@ the mean of three distillation runs continued from one checkpoint gained nothing
 
 Writes OUT_RUN/final/ (weights, tokenizer and config of the first ingredient) with a
 training_run.json that is the first ingredient's record plus "soup": every ingredient's file,
-sha256 and training facts. `build_model --work OUT_RUN` then exports, calibrates, evaluates and
-writes the card from it.
+sha256 and training facts, and OUT_RUN/args.json (the first ingredient's run settings, which say
+e.g. whether the word embeddings trained). `build_model --work OUT_RUN` then exports, calibrates,
+evaluates and writes the card from it; on a lent GPU machine, `device_result.write_result(OUT_RUN,
+RESULT)` sends the soup back as one model (runs trained side by side return as one).
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def make_soup(out: Path, finals: list[Path]) -> Path:
     run["train_seconds"] = sum(i["train_seconds"] or 0 for i in run["soup"])
     run["devices"] = sorted({d for i in run["soup"] for d in (i["devices"] or [])})
     (target / "training_run.json").write_text(json.dumps(run, indent=2))
+    settings = finals[0].parent / "args.json"
+    if settings.is_file():  # write_result reads it: a trained embedding table travels back
+        shutil.copyfile(settings, out / "args.json")
     return target
 
 

@@ -51,3 +51,23 @@ def test_runs_of_other_bases_make_no_soup(tmp_path):
         make_soup(tmp_path / "soup", [_run(tmp_path, "a", 1), _run(tmp_path, "c", 3, hidden=16)])
     with pytest.raises(SystemExit):
         make_soup(tmp_path / "soup", [_run(tmp_path, "d", 1)])
+
+
+def test_a_soup_made_on_a_lent_machine_goes_back_as_one_model_with_its_embeddings(tmp_path):
+    """Runs trained side by side on a GPU are averaged there and returned as one result: the soup
+    keeps its ingredients' settings, so a trained embedding table is not dropped on the way."""
+    from qa_desktop.training.device_result import read_returned, write_result
+
+    a, b = _run(tmp_path, "a", 1), _run(tmp_path, "b", 2)
+    (a.parent / "args.json").write_text(json.dumps({"freeze_word_embeddings": False}))
+    soup_run = tmp_path / "soup"
+    make_soup(soup_run, [a, b])
+    files = write_result(soup_run, tmp_path / "returned")
+    returned = read_returned(files)
+    soup = load_file(str(soup_run / "final" / "model.safetensors"))
+    assert set(returned) == set(soup)
+    assert any(name.endswith("word_embeddings.weight") for name in returned)
+    for name in soup:
+        torch.testing.assert_close(returned[name], soup[name].to(torch.float16))
+    record = json.loads((tmp_path / "returned" / "training_run.json").read_text())
+    assert [i["seed"] for i in record["soup"]] == [1, 2]
