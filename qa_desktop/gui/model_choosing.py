@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from qa_desktop.engine import model_store
 from qa_desktop.gui.background_operation import BackgroundOperation
 
-if TYPE_CHECKING:  # importing a checkpoint comes later than the first paint
+if TYPE_CHECKING:  # annotations only: neither is needed before the first paint
     from qa_desktop.gui.model_import import ModelImportRequest
     from qa_desktop.gui.prepared_answer import ModelInfo
 
