@@ -123,6 +123,12 @@ def tint(widget: QWidget, foreground: str | None = None, background: str | None 
     widget.setPalette(palette)
 
 
+def clear_tint(widget: QWidget) -> None:
+    """Undo `tint`: the widget follows the application's colours again."""
+    widget.setPalette(QPalette())
+    widget.setAutoFillBackground(False)
+
+
 def current_theme() -> ColorTheme:
     app = QApplication.instance()
     palette = app.palette() if app else None

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from qa_desktop.gui.color_theme import ColorTheme, current_theme, tint
+from qa_desktop.gui.color_theme import ColorTheme, clear_tint, current_theme, tint
 
 if TYPE_CHECKING:  # annotations only (results imports numpy): not before the window's first paint
     from qa_desktop.engine.results import Timings
@@ -75,6 +74,5 @@ class RuntimeStatus(QWidget):
     def _restyle(self) -> None:
         if self._fallback:
             tint(self.provider, self._theme.warning_fg, self._theme.warning_bg)
-        else:  # the application's colours again
-            self.provider.setPalette(QPalette())
-            self.provider.setAutoFillBackground(False)
+        else:
+            clear_tint(self.provider)
