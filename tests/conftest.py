@@ -1,11 +1,13 @@
-"""Shared fixtures: tiny exported QA models (built offline in seconds), the Qt platform, and a
-guard that fails any test opening a network connection."""
+"""Shared fixtures: tiny exported QA models (built offline in seconds), a tiny English-style GPU
+pack trained on the CPU, the Qt platform, and a guard that fails any test opening a network
+connection."""
 
 from __future__ import annotations
 
 import os
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,43 @@ def library_docs(tmp_path):
     (folder / "tower.md").write_text("The Eiffel Tower in Paris was finished in 1889.", encoding="utf-8")
     (folder / "broken.docx").write_bytes(b"not a zip")
     return folder
+
+
+@pytest.fixture(scope="module")
+def english_style(tmp_path_factory):
+    """The tiny recipe with a WordPiece base whose word embeddings train, as the English recipe's do."""
+    from test_build_model import tiny_setup  # tests/training, on sys.path when its tests run
+    from tiny_models import build_tiny_checkpoint
+
+    from qa_desktop.training.device_bundle import pack, train
+    from qa_desktop.training.device_result import merge
+
+    root = tmp_path_factory.mktemp("english-style")
+    recipe, _xlmr = tiny_setup(root, epochs=1.0, batch_size=4, curve_questions=4, confirm_questions=4)
+    recipe = replace(recipe, train_args={**recipe.train_args, "freeze_word_embeddings": False})
+    base = build_tiny_checkpoint(root / "bert-base", "bert")
+    plan = pack(recipe, root / "data", base, root / "pack", base_fp16=True)
+    train(root / "pack", root / "result", minutes=30, device="cpu", work=root / "work")
+    merge(root / "result", root / "pack", base, root / "merged")
+    return root, base, plan
+
+
+@pytest.fixture
+def windows_of_seed(english_style, tmp_path):
+    """make(seed, **changed): a run made here with the English-style pack's settings, data and base
+    but `seed` (and any `changed` setting), windows only: what `add_windows` takes."""
+    from qa_desktop.training import train_reader
+
+    root, base, plan = english_style
+
+    def make(seed: int, **changed) -> Path:
+        flags = list(plan["flags"])
+        flags[flags.index("--seed") + 1] = str(seed)
+        for name, value in changed.items():
+            flags[flags.index(name) + 1] = str(value)
+        run = tmp_path / f"windows-{seed}-{len(changed)}"
+        train_reader.main(["--data", str(root / "data" / "squad-v1.1" / "train-v1.1.json"), "--out", str(run),
+                           "--base", str(base), *flags, "--windows-only"])
+        return run
+
+    return make

@@ -279,16 +279,59 @@ def _unpack_base(pack_dir: Path, dest: Path) -> Path:
     return dest
 
 
+def add_windows(pack_dir: Path, run: Path) -> dict:
+    """Add a run's windows to the pack as windows-sSEED.npz.xz (for `train --windows-seed SEED`):
+    built here with the pack's settings, data and base but another seed, so other unanswerable
+    questions, for soup ingredients that differ in more than their batch order. Refuses a run whose
+    windows differ from the pack's in anything else."""
+    from qa_desktop.training import train_reader, window_cache
+    from qa_desktop.training.squad_corpus import file_sha256
+
+    plan = json.loads((pack_dir / "plan.json").read_text())
+    saved = json.loads((run / "args.json").read_text())
+    files = [Path(p) for p in saved["data"]]
+    if sorted((p.name, file_sha256(p)) for p in files) != sorted((d["file"], d["sha256"]) for d in plan["data"]):
+        raise SystemExit(f"{run} trained on other data than the pack: its windows do not fit it")
+    args = _reader_args(files, plan["flags"])
+    args.seed = saved["seed"]
+    cache = run / window_cache.CACHE_NAME
+    if window_cache.stored_key(cache) != train_reader.windows_key(args, plan["base"]):
+        raise SystemExit(f"{cache}: not the pack's windows with seed {args.seed} (other settings, base or code)")
+    with np.load(cache) as f:
+        summary = {"windows": len(f["start_positions"]), **json.loads(str(f["summary"]))}
+    name = f"windows-s{args.seed}.npz.xz"
+    _xz(cache, pack_dir / name)
+    plan.setdefault("more_windows", {})[str(args.seed)] = {"file": name, **summary}
+    (pack_dir / "plan.json").write_text(json.dumps(plan, indent=2))
+    return plan["more_windows"][str(args.seed)]
+
+
+def pack_seed(plan: dict) -> int | None:
+    """The seed the pack's own windows were drawn with (its recipe's)."""
+    flags = plan["flags"]
+    return int(flags[flags.index("--seed") + 1]) if "--seed" in flags else None
+
+
 def train(pack_dir: Path, result: Path, minutes: float, device: str = "cuda", work: Path | None = None,
-          curve_points: int = 12, extra: list[str] | None = None, with_targets: bool = True) -> Path:
-    """Unpack, train with train_reader within `minutes`, and write the result files into `result`."""
+          curve_points: int = 12, extra: list[str] | None = None, with_targets: bool = True,
+          windows_seed: int | None = None) -> Path:
+    """Unpack, train with train_reader within `minutes`, and write the result files into `result`.
+    `windows_seed`: train on the windows `add_windows` packed for that seed instead of the pack's own."""
     from qa_desktop.training import train_reader
     from qa_desktop.training.device_result import record_confirmation_f1, write_result
 
     plan = json.loads((pack_dir / "plan.json").read_text())
+    windows = {"seed": pack_seed(plan), "file": "windows.npz.xz",
+               **{k: plan[k] for k in ("windows", "examples", "unanswerable") if k in plan}}
+    if windows_seed is not None and windows_seed != windows["seed"]:
+        if str(windows_seed) not in plan.get("more_windows", {}):
+            raise SystemExit(f"{pack_dir} has no windows for seed {windows_seed} (device_bundle add-windows)")
+        if plan.get("teacher_targets") and with_targets:
+            raise SystemExit("the teacher targets fit the pack's own windows only")
+        windows = {"seed": windows_seed, **plan["more_windows"][str(windows_seed)]}
     work = work or Path(tempfile.mkdtemp(prefix="qa-train-"))
     base = _unpack_base(pack_dir, work / "base")
-    _unxz(pack_dir / "windows.npz.xz", work / "windows.npz")
+    _unxz(pack_dir / windows["file"], work / "windows.npz")
     data = []
     for rel in plan["curve_files"]:
         (work / "data" / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -298,17 +341,22 @@ def train(pack_dir: Path, result: Path, minutes: float, device: str = "cuda", wo
     if plan.get("teacher_targets") and with_targets:
         _unxz(pack_dir / plan["teacher_targets"], work / "teacher-targets.npz")
         extra = ["--teacher-targets", str(work / "teacher-targets.npz"), *(extra or [])]
-    steps = int(round(args.epochs * -(-plan["windows"] // args.batch_size)))
+    steps = int(round(args.epochs * -(-windows["windows"] // args.batch_size)))
     argv = ["--data", *map(str, data), "--out", str(work / "run"), "--base", str(base), "--device", device,
             *plan["flags"], "--prebuilt-windows", str(work / "windows.npz"),
             "--time-budget-minutes", str(minutes), "--checkpoint-steps", str(max(50, steps // curve_points)),
             "--checkpoint-minutes", "1000", *(extra or [])]
+    final = work / "run" / "final"
     try:
         train_reader.main(argv)
     finally:
+        if (final / "training_run.json").is_file():
+            # Which unanswerable questions it saw: with a pack's windows, not the run's own --seed.
+            record = json.loads((final / "training_run.json").read_text())
+            (final / "training_run.json").write_text(json.dumps({**record, "device_windows": windows}, indent=2))
         write_result(work / "run", result)
-    if (work / "run" / "final").is_dir():
-        record_confirmation_f1(work / "run" / "final", argv, result / "training_run.json", device)
+    if final.is_dir():
+        record_confirmation_f1(final, argv, result / "training_run.json", device)
     return result
 
 
@@ -332,7 +380,13 @@ def main(argv: list[str] | None = None) -> None:
                    help="where the run trains (default: a new temporary folder); its run/final can go into a soup")
     b.add_argument("--without-teacher-targets", action="store_true",
                    help="train on the gold labels alone (a control for a pack that has teacher targets)")
+    b.add_argument("--windows-seed", type=int, default=None,
+                   help="train on the windows add-windows packed for this seed (default: the pack's own)")
     b.add_argument("--extra", nargs=argparse.REMAINDER, help="more train_reader arguments (they win)")
+    w = sub.add_parser("add-windows")
+    w.add_argument("pack", type=Path)
+    w.add_argument("--run", type=Path, required=True,
+                   help="a run made here with the pack's settings and another --seed (train_reader --windows-only)")
     r = sub.add_parser("pack-run")
     r.add_argument("run", type=Path, help="prepared with train_reader --windows-only")
     r.add_argument("--init", type=Path, required=True, help="a complete checkpoint to continue from")
@@ -356,7 +410,9 @@ def main(argv: list[str] | None = None) -> None:
                          indent=2))
     elif args.command == "train":
         train(args.pack, args.result, args.minutes, args.device, work=args.work, extra=args.extra,
-              with_targets=not args.without_teacher_targets)
+              with_targets=not args.without_teacher_targets, windows_seed=args.windows_seed)
+    elif args.command == "add-windows":
+        print(json.dumps(add_windows(args.pack, args.run), indent=2))
     elif args.command == "pack-run":
         print(json.dumps(pack_run(args.run, args.init, args.out, args.teacher_targets, args.init_description),
                          indent=2))

@@ -154,6 +154,9 @@ def merge(result: Path, pack_dir: Path, base: Path, work: Path) -> Path:
                 "returned_precision": "fp16 (trained in fp32 master weights with bf16 autocast)"})
     if plan.get("init_weights"):
         run["init_weights"] = plan["init_weights"]
+    if run.get("device_windows"):  # trained on windows add-windows packed, not the pack's own
+        run["device_pack"].update({k: run["device_windows"][k] for k in ("windows", "examples", "unanswerable")
+                                   if k in run["device_windows"]})
     (final / "training_run.json").write_text(json.dumps(run, indent=2))
     return final
 

@@ -104,6 +104,18 @@ def _device_pack_lines(training: dict) -> list[str]:
             "the 115-180 ms per window measured for this base on a 2-core CPU)."]
 
 
+def _seed_notes(ingredient: dict) -> str:
+    """Where an ingredient's head and unanswerable questions came from, when not from its seed."""
+    seed, notes = ingredient["seed"], ""
+    if ingredient.get("head_seed") not in (None, seed):
+        notes += f", head drawn with seed {ingredient['head_seed']}"
+    if "windows_seed" in ingredient and ingredient["windows_seed"] != seed:
+        drawn = ingredient["windows_seed"]
+        notes += (f", unanswerables drawn with seed {drawn}" if drawn is not None
+                  else ", unanswerables from its pack's windows")
+    return notes
+
+
 def _soup_lines(training: dict) -> list[str]:
     soup = training.get("soup")
     if not soup:
@@ -114,7 +126,7 @@ def _soup_lines(training: dict) -> list[str]:
              + "`, then the command below with `--work RUN`."]
     for i, ingredient in enumerate(soup, 1):
         how = (f"{ingredient['epochs_trained']} epochs ({ingredient['steps']} steps, lr {ingredient['lr']}, "
-               f"seed {ingredient['seed']}) on {'; '.join(ingredient['devices'] or [])}")
+               f"seed {ingredient['seed']}{_seed_notes(ingredient)}) on {'; '.join(ingredient['devices'] or [])}")
         if ingredient.get("init_weights"):
             how += f", continued from sha256 {ingredient['init_weights']['sha256'][:16]}…"
         distillation = ingredient.get("distillation")

@@ -5,7 +5,9 @@ abstaining), the English recipe's run scored F1 74.37, two runs of the same reci
 longer on a lent GPU 74.66 and about as much, and the mean of those three runs' weights 75.49.
 Runs fine-tuned from one pretrained base stay in one basin, so their mean is a model too (model
 soups: Wortsman et al., 2022), and it costs nothing at inference. The ingredients must differ:
-the mean of three distillation runs continued from one checkpoint gained nothing (74.67).
+the mean of three distillation runs continued from one checkpoint gained nothing (74.67). And
+their qa_outputs heads must start from the same weights (`train_reader --head-seed`): with 8
+runs whose heads started elsewhere added, a soup of 13 scored 74.66.
 
     python -m qa_desktop.training.weight_soup OUT_RUN RUN_A/final RUN_B/final ...
 
@@ -39,11 +41,21 @@ def ingredient_record(final: Path) -> dict:
             "epochs_planned": hyper.get("epochs"), "lr": hyper.get("lr"),
             "epochs_trained": round(run["steps"] / budget[-1]["planned_steps"] * hyper["epochs"], 2)
             if budget else hyper.get("epochs"),
+            "head_seed": hyper.get("head_seed") if hyper.get("head_seed") is not None else run.get("seed"),
+            "windows_seed": windows_seed(run),
             "init_weights": run.get("init_weights"),
             "distilled": bool(hyper.get("teacher_targets")),
             "distillation": ({"weight": hyper.get("distill_weight"),
                               **((run.get("device_pack") or {}).get("distillation") or {})}
                              if hyper.get("teacher_targets") else None)}
+
+
+def windows_seed(run: dict) -> int | None:
+    """The seed its unanswerable questions were drawn with: a lent machine's run trains on its
+    pack's windows, not on ones drawn with its own --seed (None: a pack's, seed not recorded)."""
+    if run.get("device_windows"):
+        return run["device_windows"]["seed"]
+    return None if run.get("hyperparameters", {}).get("prebuilt_windows") else run.get("seed")
 
 
 def make_soup(out: Path, finals: list[Path]) -> Path:

@@ -89,3 +89,39 @@ def test_a_time_budget_cuts_the_plan_and_the_run_still_finishes(round_trip):
     budget = [h["time_budget"] for h in run["history"] if "time_budget" in h]
     assert len(budget) == 1 and budget[0]["steps"] < budget[0]["planned_steps"]
     assert run["steps"] == budget[0]["steps"]
+
+
+def test_windows_drawn_with_another_seed_join_the_pack_and_say_so_in_the_record(english_style, windows_of_seed,
+                                                                                 tmp_path):
+    """A soup ingredient with other unanswerable questions: its windows travel beside the pack's,
+    a run trains on them when asked, and its record (and the card's ingredient) names their seed."""
+    import shutil
+
+    from qa_desktop.training.device_bundle import add_windows
+    from qa_desktop.training.weight_soup import ingredient_record
+
+    root, base, _plan = english_style
+    packed = tmp_path / "pack"
+    shutil.copytree(root / "pack", packed)
+    run = windows_of_seed(99)
+    with np.load(run / "windows-cache.npz") as f:
+        n = len(f["start_positions"])
+    added = add_windows(packed, run)
+    assert added["windows"] == n and (packed / added["file"]).is_file()
+    assert json.loads((packed / "plan.json").read_text())["more_windows"]["99"] == added
+
+    with pytest.raises(SystemExit, match="not the pack's windows"):
+        add_windows(packed, windows_of_seed(98, **{"--max-seq-len": 80}))
+    with pytest.raises(SystemExit, match="no windows for seed 77"):
+        train(packed, tmp_path / "never", minutes=30, device="cpu", windows_seed=77)
+
+    result = train(packed, tmp_path / "result", minutes=30, device="cpu", work=tmp_path / "work", windows_seed=99,
+                   extra=["--seed", "5"])
+    record = json.loads((result / "training_run.json").read_text())
+    assert record["device_windows"]["seed"] == 99 and record["device_windows"]["windows"] == n
+    assert record["hyperparameters"]["seed"] == 5
+    final = merge(result, packed, base, tmp_path / "merged")
+    merged = json.loads((final / "training_run.json").read_text())
+    assert merged["device_pack"]["windows"] == n
+    facts = ingredient_record(final)
+    assert facts["seed"] == 5 and facts["windows_seed"] == 99

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
-
 import numpy as np
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from qa_desktop.training.device_bundle import pack, pack_run, train
+from qa_desktop.training.device_bundle import pack_run, train
 from qa_desktop.training.device_result import chunked, keep_best, merge, read_returned
 
 
@@ -34,22 +32,6 @@ def test_chunks_respect_the_limit_and_join_exactly(tmp_path):
     joined = read_returned(files)
     assert sorted(joined) == sorted(state)
     assert all(torch.equal(joined[k], state[k]) for k in state)
-
-
-@pytest.fixture(scope="module")
-def english_style(tmp_path_factory):
-    """The tiny recipe with a WordPiece base whose word embeddings train, as the English recipe's do."""
-    from test_build_model import tiny_setup
-    from tiny_models import build_tiny_checkpoint
-
-    root = tmp_path_factory.mktemp("english-style")
-    recipe, _xlmr = tiny_setup(root, epochs=1.0, batch_size=4, curve_questions=4, confirm_questions=4)
-    recipe = replace(recipe, train_args={**recipe.train_args, "freeze_word_embeddings": False})
-    base = build_tiny_checkpoint(root / "bert-base", "bert")
-    plan = pack(recipe, root / "data", base, root / "pack", base_fp16=True)
-    train(root / "pack", root / "result", minutes=30, device="cpu", work=root / "work")
-    merge(root / "result", root / "pack", base, root / "merged")
-    return root, base, plan
 
 
 def test_an_english_style_pack_keeps_every_piece_and_sends_fp16(english_style):

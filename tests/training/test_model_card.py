@@ -47,6 +47,19 @@ def test_a_soup_lists_every_ingredient_and_how_it_was_trained():
     assert _soup_lines({}) == []
 
 
+def test_an_ingredient_says_where_its_head_and_unanswerables_came_from_when_not_from_its_seed():
+    from qa_desktop.training.model_card import _soup_lines
+
+    own = {"file": "f", "sha256": "ab" * 32, "epochs_trained": 2.0, "steps": 7138, "lr": 1e-4, "seed": 13,
+           "devices": ["CPU"], "init_weights": None, "distilled": False, "head_seed": 13, "windows_seed": 13}
+    lent = {**own, "seed": 31, "windows_seed": 15}
+    older = {**own, "seed": 32, "head_seed": 32, "windows_seed": None}  # a pack's windows, seed not recorded
+    lines = _soup_lines({"soup": [own, lent, older]})
+    assert "seed 13) on CPU" in lines[1]
+    assert "seed 31, head drawn with seed 13, unanswerables drawn with seed 15) on CPU" in lines[2]
+    assert "seed 32, unanswerables from its pack's windows) on CPU" in lines[3]
+
+
 def test_a_distilled_ingredient_names_its_teachers_and_coverage():
     from qa_desktop.training.model_card import _soup_lines
 

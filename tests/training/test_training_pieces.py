@@ -254,3 +254,31 @@ def test_a_time_budget_shortens_the_plan_only_when_it_must():
     assert steps_within_budget(40, 10_000, 0.1, 600.0) == 4_540
     assert steps_within_budget(40, 3_000, 0.1, 600.0) == 3_000
     assert steps_within_budget(40, 3_000, 10.0, 1.0) == 41  # never fewer than the step in hand
+
+
+def test_runs_that_share_a_head_seed_start_from_one_head_and_keep_their_own_dropout(tmp_path):
+    """Runs meant for one soup: the same first head whatever their seeds, and the rest of the run
+    (dropout) still follows each run's own seed."""
+    import torch
+    from safetensors.torch import load_file, save_file
+    from tiny_models import build_tiny_checkpoint
+
+    from qa_desktop.training.train_reader import load_base_model
+
+    base = build_tiny_checkpoint(tmp_path / "tiny", "bert")
+    weights = base / "model.safetensors"
+    save_file({k: v for k, v in load_file(str(weights)).items() if not k.startswith("qa_outputs")}, str(weights),
+              metadata={"format": "pt"})  # an encoder without a QA head, as a base is
+
+    def head_and_next_draw(seed, head_seed):
+        model = load_base_model(str(base), seed, head_seed)
+        return model.qa_outputs.weight.detach().clone(), torch.rand(4)
+
+    shared_a, draw_a = head_and_next_draw(1, 7)
+    shared_b, draw_b = head_and_next_draw(2, 7)
+    own, _ = head_and_next_draw(7, None)
+    other, _ = head_and_next_draw(1, None)
+    assert torch.equal(shared_a, shared_b) and torch.equal(shared_a, own)
+    assert not torch.equal(shared_a, other)
+    torch.manual_seed(1)
+    assert torch.equal(draw_a, torch.rand(4)) and not torch.equal(draw_a, draw_b)
