@@ -6,20 +6,21 @@ import json
 
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from qa_desktop.training.weight_soup import make_soup
 
 
-def _run(tmp_path, name, seed, hidden=32):
+def _run(tmp_path, name, seed, hidden=32, related_head=True):
     from tiny_models import build_tiny_checkpoint
 
     final = build_tiny_checkpoint(tmp_path / name / "final", "bert", seed=seed)
+    state = load_file(str(final / "model.safetensors"))
     if hidden != 32:  # another base: a different head size
-        state = load_file(str(final / "model.safetensors"))
         state["qa_outputs.weight"] = torch.zeros(2, hidden)
-        from safetensors.torch import save_file
-        save_file(state, str(final / "model.safetensors"), metadata={"format": "pt"})
+    elif related_head:  # as runs whose heads started from one seed's weights: close to them
+        state["qa_outputs.weight"] = torch.ones(2, hidden) + 0.1 * state["qa_outputs.weight"]
+    save_file(state, str(final / "model.safetensors"), metadata={"format": "pt"})
     history = [{"step": 10, "time_budget": {"minutes": 1, "planned_steps": 40, "steps": 30}}] if seed == 2 else []
     (final / "training_run.json").write_text(json.dumps({
         "steps": 30 if seed == 2 else 20, "final_step": 20, "seed": seed, "devices": [f"device {seed}"],
@@ -44,6 +45,15 @@ def test_the_soup_is_the_mean_and_says_what_went_in(tmp_path):
 
     from transformers import AutoModelForQuestionAnswering
     AutoModelForQuestionAnswering.from_pretrained(final)  # a loadable checkpoint
+
+
+def test_runs_whose_heads_started_apart_make_no_soup_unless_asked(tmp_path):
+    a, b = _run(tmp_path, "a", 1, related_head=False), _run(tmp_path, "b", 2, related_head=False)
+    with pytest.raises(SystemExit, match="heads did not start from"):
+        make_soup(tmp_path / "soup", [a, b])
+    assert not (tmp_path / "soup").exists()
+    final = make_soup(tmp_path / "soup", [a, b], allow_unrelated_heads=True)
+    assert (final / "model.safetensors").exists()
 
 
 def test_runs_of_other_bases_make_no_soup(tmp_path):
