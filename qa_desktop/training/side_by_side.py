@@ -19,10 +19,10 @@ $OUT`), to be merged here and souped with other ingredients:
 
 With a pack's prebuilt windows, a seed changes the batch order and dropout, not the unanswerable
 questions: those were drawn when the pack was built. `--windows-seeds 13 15` gives the runs in
-turn the pack's own windows and those `device_bundle add-windows` added (drawn with seed 15). Every run's head starts from the pack's own
-seed (`--head-seed`, `train_reader.load_base_model`): runs whose heads start apart do not average
-into a better model. Eight runs made with heads of their own (seeds 31-38) scored 74.4-76.2 F1
-each on the confirmation questions, and their mean 75.8.
+turn the pack's own windows and those `device_bundle add-windows` added (drawn with seed 15).
+Every run's head starts from the pack's own seed (`--head-seed`, `train_reader.load_base_model`):
+runs whose heads start apart do not average into a better model. Eight runs made with heads of
+their own (seeds 31-38) scored 74.4-76.2 F1 each on the confirmation questions, and their mean 75.8.
 """
 
 from __future__ import annotations
