@@ -152,8 +152,7 @@ def windows_of_seed(english_style, tmp_path):
 
     def make(seed: int, **changed) -> Path:
         flags = list(plan["flags"])
-        flags[flags.index("--seed") + 1] = str(seed)
-        for name, value in changed.items():
+        for name, value in {"--seed": seed, **changed}.items():
             flags[flags.index(name) + 1] = str(value)
         run = tmp_path / f"windows-{seed}-{len(changed)}"
         train_reader.main(["--data", str(root / "data" / "squad-v1.1" / "train-v1.1.json"), "--out", str(run),

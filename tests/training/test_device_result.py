@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+
 import numpy as np
 import pytest
 import torch
