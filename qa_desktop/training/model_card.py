@@ -124,19 +124,33 @@ def _soup_lines(training: dict) -> list[str]:
              "(`training/weight_soup.py`; the bullets below describe the first): "
              "`python -m qa_desktop.training.weight_soup RUN " + " ".join(f"RUN_{i + 1}/final" for i in range(len(soup)))
              + "`, then the command below with `--work RUN`."]
+    ensembles: list[dict] = []  # distinct teacher ensembles, described once below the list
     for i, ingredient in enumerate(soup, 1):
         how = (f"{ingredient['epochs_trained']} epochs ({ingredient['steps']} steps, lr {ingredient['lr']}, "
                f"seed {ingredient['seed']}{_seed_notes(ingredient)}) on {'; '.join(ingredient['devices'] or [])}")
         if ingredient.get("init_weights"):
             how += f", continued from sha256 {ingredient['init_weights']['sha256'][:16]}…"
         distillation = ingredient.get("distillation")
-        if distillation and distillation.get("teachers"):
+        if distillation and distillation.get("teacher_scores"):
+            if distillation not in ensembles:
+                ensembles.append(distillation)
+            how += (f", distilled (weight {distillation['weight']}) toward ensemble {ensembles.index(distillation) + 1} "
+                    f"below on {distillation['windows_with_targets']:,} of {distillation['windows']:,} windows")
+        elif distillation and distillation.get("teachers"):
             how += (f", distilled (weight {distillation['weight']}) toward "
                     + " + ".join(f"`{Path(t).name}`" for t in distillation["teachers"])
                     + f" on {distillation['windows_with_targets']:,} of {distillation['windows']:,} windows")
         elif ingredient.get("distilled"):
             how += ", distilled"
         lines.append(f"  {i}. `{ingredient['file']}` (sha256 {ingredient['sha256'][:16]}…): {how}.")
+    for k, ensemble in enumerate(ensembles, 1):
+        scores = ensemble["teacher_scores"]
+        lines.append(f"- Ensemble {k} (`training/ensemble_targets.py`): the mean of {len(ensemble['teachers'])} runs' "
+                     "start/end probabilities on the training windows that hold an answer (their heads were drawn "
+                     "with seeds of their own, so they are averaged in their predictions, never in their weights): "
+                     + "; ".join(ensemble["teachers"]) + f". On {scores['questions']:,} confirmation questions "
+                     f"(seed {scores['seed']}) they score F1 " + ", ".join(f"{f:.2f}" for f in scores["models"])
+                     + f", their mean {scores['ensemble']:.2f}.")
     return lines
 
 

@@ -23,6 +23,9 @@ turn the pack's own windows and those `device_bundle add-windows` added (drawn w
 Every run's head starts from the pack's own seed (`--head-seed`, `train_reader.load_base_model`):
 runs whose heads start apart do not average into a better model. Eight runs made with heads of
 their own (seeds 31-38) scored 74.4-76.2 F1 each on the confirmation questions, and their mean 75.8.
+Such runs (`--own-heads`) are still useful as teachers: `ensemble_targets` averages their
+predictions into soft targets, and students of the pack's head seed, trained toward them
+(`--extra --teacher-targets FILE --distill-weight W`), average again.
 """
 
 from __future__ import annotations
@@ -39,14 +42,16 @@ from qa_desktop.training.device_bundle import pack_seed
 
 
 def train_side_by_side(pack: Path, seeds: list[int], minutes: float, root: Path, device: str = "cuda",
-                       extra: list[str] | None = None, windows_seeds: list[int] | None = None) -> list[Path]:
-    """Train one run of `pack` per seed at once, each head starting from the pack's seed, the runs
-    taking `windows_seeds` in turn (default: all the pack's own windows); the final/ directories of
-    those that finished, in seed order. Each run's log is ROOT/log-SEED.txt."""
+                       extra: list[str] | None = None, windows_seeds: list[int] | None = None,
+                       own_heads: bool = False) -> list[Path]:
+    """Train one run of `pack` per seed at once, each head starting from the pack's seed (from
+    the run's own with `own_heads`: teachers for `ensemble_targets`, not soup ingredients), the
+    runs taking `windows_seeds` in turn (default: all the pack's own windows); the final/
+    directories of those that finished, in seed order. Each run's log is ROOT/log-SEED.txt."""
     root.mkdir(parents=True, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // len(seeds))  # CPU threads shared, not oversubscribed
     head_seed = pack_seed(json.loads((pack / "plan.json").read_text()))
-    head = ["--head-seed", str(head_seed)] if head_seed is not None else []
+    head = ["--head-seed", str(head_seed)] if head_seed is not None and not own_heads else []
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
     running = []
     for i, seed in enumerate(seeds):
@@ -95,11 +100,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="cuda", choices=("cpu", "cuda"))
     p.add_argument("--windows-seeds", type=int, nargs="+", default=None,
                    help="the pack's windows (add-windows) the runs take in turn, by the seed they were drawn with")
+    p.add_argument("--own-heads", action="store_true",
+                   help="each run's head from its own seed (teachers whose predictions are averaged, never a soup)")
     p.add_argument("--soup-to", type=Path, default=None, help="return the runs' mean here as one result")
     p.add_argument("--extra", nargs=argparse.REMAINDER, help="more train_reader arguments (they win)")
     args = p.parse_args(argv)
     finals = train_side_by_side(args.pack, args.seeds, args.minutes, args.root, args.device, args.extra,
-                                args.windows_seeds)
+                                args.windows_seeds, args.own_heads)
     if args.soup_to is not None:
         if len(finals) < 2:
             raise SystemExit(f"{len(finals)} run(s) finished: no soup to send")

@@ -178,6 +178,14 @@ def load(path: Path, key: str, windows: int) -> dict[str, np.ndarray]:
         return {name: f[name] for name in ("has_target", "start_pos", "start_p", "end_pos", "end_p")}
 
 
+def describe(path: Path) -> dict:
+    """What a targets file says about itself, for the run's record and the model card."""
+    with np.load(path) as f:
+        scores = json.loads(str(f["scores"])) if "scores" in f.files else {}  # ensemble_targets' files
+        return {"teachers": json.loads(str(f["teachers"])), "windows_with_targets": int(f["has_target"].sum()),
+                "windows": len(f["has_target"]), **({"teacher_scores": scores} if scores else {})}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", type=Path, required=True, help="the student's run directory (its args.json)")

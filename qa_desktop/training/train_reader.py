@@ -41,7 +41,7 @@ from qa_desktop.training.squad_corpus import (
     read_squad,
     unanswerable_examples,
 )
-from qa_desktop.training.training_features import build_windows, length_grouped_batches
+from qa_desktop.training.training_features import build_windows, length_grouped_batches, padded_batch
 
 
 def default_base_model() -> str:
@@ -352,20 +352,7 @@ def main(argv: list[str] | None = None) -> None:
     window_start, loss_sum, seen = time.time(), 0.0, 0
     while step < total_steps:
         members = schedule[step]
-        length = int(windows.lengths[members].max())
-        length = ((length + args.pad_multiple - 1) // args.pad_multiple) * args.pad_multiple
-        ids = np.full((len(members), length), pad_id, dtype=np.int64)
-        mask = np.zeros((len(members), length), dtype=np.int64)
-        types = np.zeros((len(members), length), dtype=np.int64)
-        for row, index in enumerate(members):
-            n = len(windows.input_ids[index])
-            ids[row, :n] = windows.input_ids[index]
-            mask[row, :n] = 1
-            if windows.token_type_ids is not None:
-                types[row, :n] = windows.token_type_ids[index]
-        inputs = {"input_ids": ids, "attention_mask": mask}
-        if windows.token_type_ids is not None:
-            inputs["token_type_ids"] = types
+        inputs = padded_batch(windows, members, args.pad_multiple, pad_id)
         inputs["start_positions"] = windows.start_positions[members]
         inputs["end_positions"] = windows.end_positions[members]
         inputs = {k: to_device(v) for k, v in inputs.items()}
@@ -440,6 +427,7 @@ def main(argv: list[str] | None = None) -> None:
                             if k not in ("data", "out")},
         "best_step": int(best["step"]) if best_weights.exists() else total_steps,  # the curve's best
         **chosen,
+        "distillation": teacher_targets.describe(args.teacher_targets) if args.teacher_targets else None,
         "train_seconds": round(clock["seconds"]),
         "devices": clock["devices"],
         "precision": "fp32 master weights; compute per device: see devices",

@@ -115,3 +115,22 @@ def length_grouped_batches(
             batches.append(members[begin : begin + batch_size])
     order = rng.permutation(len(batches))
     return [batches[i] for i in order]
+
+
+def padded_batch(windows: TrainingWindows, members: np.ndarray, pad_multiple: int, pad_id: int) -> dict[str, np.ndarray]:
+    """The model inputs of these windows, right-padded to a multiple of `pad_multiple` (few shapes)."""
+    length = int(windows.lengths[members].max())
+    length = ((length + pad_multiple - 1) // pad_multiple) * pad_multiple
+    ids = np.full((len(members), length), pad_id, dtype=np.int64)
+    mask = np.zeros((len(members), length), dtype=np.int64)
+    types = np.zeros((len(members), length), dtype=np.int64)
+    for row, index in enumerate(members):
+        n = len(windows.input_ids[index])
+        ids[row, :n] = windows.input_ids[index]
+        mask[row, :n] = 1
+        if windows.token_type_ids is not None:
+            types[row, :n] = windows.token_type_ids[index]
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    if windows.token_type_ids is not None:
+        inputs["token_type_ids"] = types
+    return inputs

@@ -46,7 +46,8 @@ def ingredient_record(final: Path) -> dict:
             "init_weights": run.get("init_weights"),
             "distilled": bool(hyper.get("teacher_targets")),
             "distillation": ({"weight": hyper.get("distill_weight"),
-                              **((run.get("device_pack") or {}).get("distillation") or {})}
+                              **((run.get("device_pack") or {}).get("distillation")
+                                 or run.get("distillation") or {})}
                              if hyper.get("teacher_targets") else None)}
 
 

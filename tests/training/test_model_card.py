@@ -69,3 +69,17 @@ def test_a_distilled_ingredient_names_its_teachers_and_coverage():
     line = _soup_lines({"soup": [ingredient, ingredient]})[1]
     assert "distilled (weight 0.8) toward `minilm-l6-squad-en` + `e5-small-qa-multilingual`" in line
     assert "on 61,000 of 114,610 windows" in line
+
+
+def test_students_of_one_ensemble_name_it_once_with_its_scores():
+    from qa_desktop.training.model_card import _soup_lines
+
+    ensemble = {"weight": 0.8, "teachers": ["run seed 13, head seed 13, 5346 steps", "run seed 42, head seed 42, 6824 steps"],
+                "windows_with_targets": 81_194, "windows": 114_124,
+                "teacher_scores": {"questions": 1500, "seed": 13, "models": [75.23, 76.0], "ensemble": 76.91}}
+    student = {"file": "f", "sha256": "ab" * 32, "epochs_trained": 1.42, "steps": 5068, "lr": 1e-4, "seed": 51,
+               "devices": ["NVIDIA H200"], "init_weights": None, "distilled": True, "distillation": ensemble}
+    lines = _soup_lines({"soup": [student, {**student, "seed": 52}]})
+    assert all("toward ensemble 1 below on 81,194 of 114,124 windows" in line for line in lines[1:3])
+    [described] = [line for line in lines if line.startswith("- Ensemble")]
+    assert "run seed 42, head seed 42" in described and "F1 75.23, 76.00, their mean 76.91" in described
