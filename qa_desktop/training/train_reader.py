@@ -372,12 +372,13 @@ def main(argv: list[str] | None = None) -> None:
         now = time.time()
         clock["seconds"] += now - step_started
         step_started = now
-        fitted = budget.fitted_steps(step, total_steps, now) if budget else None
-        if fitted is not None and fitted < total_steps:
-            print(f"time budget: {total_steps} steps would not fit in {args.time_budget_minutes} min; "
-                  f"training {fitted} steps, learning rate decayed to them", flush=True)
+        # The schedule holds the steps first planned: a later fit may give back steps an earlier took.
+        fitted = budget.fitted_steps(step, len(schedule), now) if budget else None
+        if fitted is not None and fitted != total_steps:
+            print(f"time budget: {fitted} of the {len(schedule)} planned steps fit in {args.time_budget_minutes} min "
+                  f"(until now {total_steps}); learning rate decays to zero over them", flush=True)
             history.append({"step": step, "time_budget": {"minutes": args.time_budget_minutes,
-                                                          "planned_steps": total_steps, "steps": fitted}})
+                                                          "planned_steps": len(schedule), "steps": fitted}})
             total_steps = fitted
             scheduler = linear_schedule_at(optimizer, int(args.warmup * total_steps), total_steps, step)
         loss_sum += float(loss.detach()) * len(members)

@@ -254,6 +254,25 @@ def test_a_time_budget_shortens_the_plan_only_when_it_must():
     assert steps_within_budget(40, 10_000, 0.1, 600.0) == 4_540
     assert steps_within_budget(40, 3_000, 0.1, 600.0) == 3_000
     assert steps_within_budget(40, 3_000, 10.0, 1.0) == 41  # never fewer than the step in hand
+    assert steps_within_budget(300, 300, 10.0, 1.0) == 300  # nor past the plan, at its last step
+
+
+def test_a_time_budget_gives_back_steps_when_the_run_speeds_up_but_never_past_the_plan():
+    from qa_desktop.training.time_budget import MARKS, REFIT_EVERY, TimeBudget
+
+    budget = TimeBudget(minutes=10, first_step=0, started=0.0)
+    clock = {MARKS[0]: 20.0, MARKS[1]: 80.0}  # 0.3 s a step while four runs start at once
+    assert budget.fitted_steps(MARKS[0], 5_000, clock[MARKS[0]]) is None
+    first = budget.fitted_steps(MARKS[1], 5_000, clock[MARKS[1]])
+    assert first == MARKS[1] + int(520 * 0.75 / 0.3)  # 1,600: fewer than planned
+    assert budget.fitted_steps(MARKS[1] + 1, 5_000, 80.3) is None  # only at the marks
+    later = MARKS[1] + REFIT_EVERY
+    faster = budget.fitted_steps(later, 5_000, 80.0 + REFIT_EVERY * 0.1)  # then 0.1 s a step
+    assert faster == later + int((600 - 180) * 0.75 / 0.1) and faster > first
+    assert TimeBudget(minutes=1e6, first_step=0, started=0.0).fitted_steps(MARKS[0], 5_000, 1.0) is None
+    roomy = TimeBudget(minutes=1e6, first_step=0, started=0.0)
+    roomy.fitted_steps(MARKS[0], 5_000, 1.0)
+    assert roomy.fitted_steps(MARKS[1], 5_000, 2.0) == 5_000  # never past the plan
 
 
 def test_runs_that_share_a_head_seed_start_from_one_head_and_keep_their_own_dropout(tmp_path):
