@@ -47,7 +47,7 @@ def describe_model(model_dir: Path) -> str:
     if not check:
         return text
     f1 = check["last_f1"] if run.get("final_step") == check["last_step"] else check["curve_best_f1"]
-    return text + f", F1 {f1} on {check['questions']} confirmation questions"
+    return text + f", F1 {f1} on the {check['questions']} confirmation questions of its own seed"
 
 
 def mean_probabilities(models: list, inputs: dict):

@@ -6,7 +6,8 @@ an H200 they ran 3x slower than the rest), and if the planned steps would not fi
 and lets the learning rate decay to zero over them (`linear_schedule_at`), rather than being cut
 off mid-decay. It measures again every REFIT_EVERY steps and fits the plan to what is left, up
 to the steps first planned: four runs sharing one H200 took 1.4 ms per window at step 300 and
-0.8-1.3 later, so a plan fitted once stopped them at 1.42 of their 2 epochs with time to spare.
+0.8-1.3 later, so a plan fitted once stopped them at 1.42-1.88 of their 2 epochs with time
+to spare.
 """
 
 from __future__ import annotations
