@@ -32,10 +32,8 @@ def record_confirmation_f1(final: Path, argv: list[str], run_json: Path, device:
     if not confirm:
         return
     run = json.loads(run_json.read_text())
-    check = run.get("confirmation")
-    if check:  # train_reader scored the final weights on these questions when it chose them
-        score = check["last_f1"] if run["final_step"] == check["last_step"] else check["curve_best_f1"]
-    else:
+    score = train_reader.confirmation_f1(run)  # scored when train_reader chose the final weights
+    if score is None:
         where = torch.device(device)
         model = AutoModelForQuestionAnswering.from_pretrained(str(final)).to(where)
         score = heldout_f1(model, AutoTokenizer.from_pretrained(str(final)), confirm, where,

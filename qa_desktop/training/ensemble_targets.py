@@ -25,11 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
-from qa_desktop.training import window_cache
+from qa_desktop.training import train_reader, window_cache
 from qa_desktop.training.teacher_targets import TOP_K
 from qa_desktop.training.training_features import padded_batch
 
@@ -43,11 +44,10 @@ def describe_model(model_dir: Path) -> str:
     hyper = run.get("hyperparameters", {})
     head = hyper.get("head_seed") if hyper.get("head_seed") is not None else run.get("seed")
     text = f"run seed {run.get('seed')}, head seed {head}, {run.get('final_step', run.get('steps'))} steps"
-    check = run.get("confirmation")
-    if not check:
+    f1 = train_reader.confirmation_f1(run)
+    if f1 is None:
         return text
-    f1 = check["last_f1"] if run.get("final_step") == check["last_step"] else check["curve_best_f1"]
-    return text + f", F1 {f1} on the {check['questions']} confirmation questions of its own seed"
+    return text + f", F1 {f1} on the {run['confirmation']['questions']} confirmation questions of its own seed"
 
 
 def mean_probabilities(models: list, inputs: dict):
@@ -88,7 +88,6 @@ def confirmation_scores(models: list, tokenizer, pack: Path, device, autocast_dt
     """F1 of each model and of their mean on the confirmation questions a run of `pack` draws
     with the pack's own settings and seed (the same questions for every teacher); {} when the
     pack's articles leave none."""
-    from qa_desktop.training import train_reader
     from qa_desktop.training.device_bundle import _reader_args
     from qa_desktop.training.heldout_curve import heldout_f1
 
@@ -119,8 +118,6 @@ def build(models: list[Path], windows_file: Path, out: Path, device: str = "cuda
           k: int = TOP_K, score_pack: Path | None = None, log=lambda message: None) -> int:
     """Write the targets file; returns how many windows have targets. With `score_pack`, the
     file also records each model's and the ensemble's F1 on that pack's confirmation questions."""
-    import time
-
     import torch
     from transformers import AutoModelForQuestionAnswering
 

@@ -174,6 +174,15 @@ def choose_final_weights(model, best: dict, last_step: int, confirm: list, score
                              "curve_best_step": int(best["step"]), "curve_best_f1": round(best_f1, 2)}}
 
 
+def confirmation_f1(run: dict) -> float | None:
+    """The final weights' F1 on the confirmation questions, from a training record whose
+    `choose_final_weights` scored them (None when it did not)."""
+    check = run.get("confirmation")
+    if not check:
+        return None
+    return check["last_f1"] if run.get("final_step") == check["last_step"] else check["curve_best_f1"]
+
+
 def pick_precision(name: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype, or None for plain fp32."""
     if name == "fp32" or (name == "auto" and device.type == "cpu" and not has_native_bf16()):

@@ -301,3 +301,12 @@ def test_runs_that_share_a_head_seed_start_from_one_head_and_keep_their_own_drop
     assert not torch.equal(shared_a, other)
     torch.manual_seed(1)
     assert torch.equal(draw_a, torch.rand(4)) and not torch.equal(draw_a, draw_b)
+
+
+def test_the_confirmation_score_is_that_of_the_weights_kept():
+    from qa_desktop.training.train_reader import confirmation_f1
+
+    check = {"questions": 6, "last_step": 90, "last_f1": 71.0, "curve_best_step": 40, "curve_best_f1": 72.5}
+    assert confirmation_f1({"final_step": 90, "confirmation": check}) == 71.0
+    assert confirmation_f1({"final_step": 40, "confirmation": check}) == 72.5
+    assert confirmation_f1({"final_step": 90}) is None  # the curve's best was the last step: not scored
