@@ -259,6 +259,10 @@ def export_model(
         _log(progress, "[3/5] optimizing with the ONNX Runtime transformer optimizer")
         fused = _optimize(raw, fp32, config)
         _log(progress, "      fused: " + (", ".join(f"{k} {v}" for k, v in sorted(fused.items())) or "nothing"))
+        # The engine cuts its own windows. A base's own settings (all-MiniLM-L6-v2 truncates and pads
+        # to 128) saved into the model directory would cut passages short for anyone loading it elsewhere.
+        tokenizer.backend_tokenizer.no_truncation()
+        tokenizer.backend_tokenizer.no_padding()
         tokenizer.save_pretrained(out)
         config.save_pretrained(out)
         for stale in out.glob("*.onnx*"):

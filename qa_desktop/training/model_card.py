@@ -84,19 +84,27 @@ GPU_REBUILD = ("Rebuild on a GPU: `device_bundle pack`, `train`, `merge`, then t
                "command alone trains")
 
 
+def _pack_host(training: dict) -> str:
+    """Where a pack trained: packs are made for lent GPUs, but `device_bundle train --device cpu` trains
+    the same pack on a CPU, and a card must not claim a GPU that was never used."""
+    devices = training.get("devices", [])
+    return "a CPU" if devices and all(d.startswith("CPU") for d in devices) else "a lent GPU"
+
+
 def _device_pack_lines(training: dict) -> list[str]:
     pack = training.get("device_pack")
     if not pack:
         return []
+    host = _pack_host(training)
     if "run" in pack:  # a prepared run's pack (`device_bundle pack-run`)
-        return [f"- Trained on a lent GPU from a pack of the run prepared here (`training/device_bundle.py "
+        return [f"- Trained on {host} from a pack of the run prepared here (`training/device_bundle.py "
                 f"pack-run`): its {pack['windows']:,} windows and teacher targets travelled as built, the "
                 "starting weights in fp16; weights returned in fp16 and put back on the starting checkpoint."]
     if pack["pieces_kept"] == pack["pieces_in_base"]:
-        return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py pack --base-fp16`): the whole "
+        return [f"- Trained on {host} from a pack (`training/device_bundle.py pack --base-fp16`): the whole "
                 f"vocabulary ({pack['pieces_in_base']:,} pieces, word embeddings trained), the base's weights "
                 "rounded to fp16 to fit what travels, weights returned in fp16. " + GPU_REBUILD + "."]
-    return [f"- Trained on a lent GPU from a pack (`training/device_bundle.py`): the base cut to the "
+    return [f"- Trained on {host} from a pack (`training/device_bundle.py`): the base cut to the "
             f"{pack['pieces_kept']:,} pieces that the training and held-out text use (of "
             f"{pack['pieces_in_base']:,}; the cut tokenizer was checked to give the same windows on "
             f"{pack['windows_checked_against_full_tokenizer']} sampled examples), word embeddings frozen, "

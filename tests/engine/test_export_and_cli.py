@@ -108,3 +108,22 @@ def test_appended_unrelated_text_keeps_the_top_answer_and_its_raw_score(tiny_ber
 def test_cli_needs_a_passage_source(capsys):
     with pytest.raises(SystemExit):
         main(["ask", "--question", "who?"])
+
+
+def test_the_exported_tokenizer_carries_no_truncation_or_padding(tiny_bert_checkpoint, tmp_path):
+    """A sentence-embedding base (all-MiniLM-L6-v2) saves truncate-and-pad-to-128 in its tokenizer.json."""
+    import json
+    import shutil
+
+    from qa_desktop.engine.onnx_export import export_model
+
+    source = tmp_path / "checkpoint"
+    shutil.copytree(tiny_bert_checkpoint, source)
+    spec = json.loads((source / "tokenizer.json").read_text(encoding="utf-8"))
+    spec["truncation"] = {"direction": "Right", "max_length": 128, "strategy": "LongestFirst", "stride": 0}
+    spec["padding"] = {"strategy": {"Fixed": 128}, "direction": "Right", "pad_to_multiple_of": None,
+                       "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"}
+    (source / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+    export_model(str(source), tmp_path / "onnx", progress=None)
+    saved = json.loads((tmp_path / "onnx" / "tokenizer.json").read_text(encoding="utf-8"))
+    assert saved["truncation"] is None and saved["padding"] is None

@@ -32,6 +32,15 @@ def test_each_kind_of_pack_is_described_as_what_it_was():
     assert _device_pack_lines({}) == []
 
 
+def test_a_pack_says_where_it_trained():
+    whole = {"pieces_kept": 30_522, "pieces_in_base": 30_522, "windows_checked_against_full_tokenizer": 0}
+    on_cpu = _device_pack_lines({"device_pack": whole, "devices": ["CPU, 2 threads, bf16 autocast"]})[0]
+    on_gpu = _device_pack_lines({"device_pack": whole, "devices": ["NVIDIA H200, bf16 autocast"]})[0]
+    mixed = _device_pack_lines({"device_pack": whole, "devices": ["CPU, 2 threads, fp32", "NVIDIA H200, bf16 autocast"]})[0]
+    assert on_cpu.startswith("- Trained on a CPU from a pack")
+    assert on_gpu.startswith("- Trained on a lent GPU from a pack") and mixed.startswith("- Trained on a lent GPU")
+
+
 def test_a_soup_lists_every_ingredient_and_how_it_was_trained():
     from qa_desktop.training.model_card import _soup_lines
 
