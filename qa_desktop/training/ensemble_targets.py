@@ -1,7 +1,8 @@
 """Soft start/end targets from the mean of several trained runs, on the windows they trained on.
 
     python -m qa_desktop.training.ensemble_targets --windows WINDOWS.npz \\
-        --model /tmp/t/w13/run/final --model /tmp/t/w42/run/final ... --out targets.npz
+        --model /tmp/t/w13/run/final --model /tmp/t/w42/run/final ... --out targets.npz \\
+        [--join EARLIER_TARGETS.npz]   # the earlier file's teachers join the mean, one weight each
 
 Why: runs whose `qa_outputs` heads started apart reach unrelated solutions, so their weights do
 not average (`weight_soup` refuses them), yet the mean of their predictions is better than any
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa_desktop.training import train_reader, window_cache
+from qa_desktop.training import teacher_targets, train_reader, window_cache
 from qa_desktop.training.teacher_targets import TOP_K
 from qa_desktop.training.training_features import padded_batch
 
@@ -114,10 +115,35 @@ def top_k(probabilities, k: int) -> tuple[np.ndarray, np.ndarray]:
     return positions.cpu().numpy().astype(np.int16), values.cpu().numpy().astype(np.float16)
 
 
+def joined_scores(earlier: dict, new: dict) -> dict:
+    """Scores of a joined ensemble: every member's F1 where all were scored on the same questions;
+    the joined mean itself cannot be scored (the earlier members' weights are not here), so the
+    mean recorded is the new members' and the earlier members' means, each named as such."""
+    if not earlier or (earlier.get("questions"), earlier.get("seed")) != (new["questions"], new["seed"]):
+        return {}
+    return {"questions": new["questions"], "seed": new["seed"], "models": earlier["models"] + new["models"],
+            "ensemble": None, "earlier_ensemble": earlier["ensemble"], "new_ensemble": new["ensemble"]}
+
+
+def joined(new_mean, positions: np.ndarray, probabilities: np.ndarray, earlier: int, new: int):
+    """The mean over `earlier` + `new` teachers, where the earlier ones are known only by their
+    mean's K largest positions per window (as a targets file keeps them, renormalized): their mass
+    outside those K counts as zero."""
+    import torch
+
+    dense = torch.zeros_like(new_mean)
+    dense.scatter_add_(1, torch.from_numpy(positions.astype(np.int64)).to(dense.device),
+                       torch.from_numpy(probabilities.astype(np.float32)).to(dense.device))
+    return (earlier * dense + new * new_mean) / (earlier + new)
+
+
 def build(models: list[Path], windows_file: Path, out: Path, device: str = "cuda", batch_size: int = 256,
-          k: int = TOP_K, score_pack: Path | None = None, log=lambda message: None) -> int:
+          k: int = TOP_K, score_pack: Path | None = None, log=lambda message: None, join: Path | None = None) -> int:
     """Write the targets file; returns how many windows have targets. With `score_pack`, the
-    file also records each model's and the ensemble's F1 on that pack's confirmation questions."""
+    file also records each model's and the ensemble's F1 on that pack's confirmation questions.
+    With `join` (an earlier targets file of the same windows), its teachers join the ensemble,
+    each weighing as much as one of `models`: the way to add teachers whose predecessors' weights
+    were not kept (a lent machine sends back targets, not teachers)."""
     import torch
     from transformers import AutoModelForQuestionAnswering
 
@@ -126,8 +152,11 @@ def build(models: list[Path], windows_file: Path, out: Path, device: str = "cuda
         raise SystemExit(f"{windows_file}: not a windows file")
     windows, _summary = found
     key = window_cache.stored_key(windows_file)
+    earlier = teacher_targets.load(join, key, len(windows)) if join else None
+    earlier_described = teacher_targets.describe(join) if join else {"teachers": []}
+    n_earlier = len(earlier_described["teachers"])
     target = torch.device(device)
-    autocast_dtype = torch.bfloat16 if target.type == "cuda" else None
+    autocast_dtype = train_reader.pick_precision("auto", target)  # the rule training uses: bf16 where native
     loaded = [AutoModelForQuestionAnswering.from_pretrained(m, attn_implementation="sdpa").to(target).eval()
               for m in models]
     pad_id = loaded[0].config.pad_token_id or 0
@@ -143,9 +172,12 @@ def build(models: list[Path], windows_file: Path, out: Path, device: str = "cuda
                   for name, value in padded_batch(windows, members, 64, pad_id).items()}
         with torch.autocast(target.type, dtype=autocast_dtype or torch.float32, enabled=autocast_dtype is not None):
             start, end = mean_probabilities(loaded, inputs)
+        if earlier is not None:
+            start = joined(start, earlier["start_pos"][members], earlier["start_p"][members], n_earlier, len(loaded))
+            end = joined(end, earlier["end_pos"][members], earlier["end_p"][members], n_earlier, len(loaded))
         arrays["start_pos"][members], arrays["start_p"][members] = top_k(start, k)
         arrays["end_pos"][members], arrays["end_p"][members] = top_k(end, k)
-    log(f"targets for {len(chosen):,} of {len(windows):,} windows from {len(models)} models "
+    log(f"targets for {len(chosen):,} of {len(windows):,} windows from {len(models) + n_earlier} models "
         f"in {time.time() - started:.0f}s")
     scores = {}
     if score_pack:
@@ -153,10 +185,12 @@ def build(models: list[Path], windows_file: Path, out: Path, device: str = "cuda
 
         scores = confirmation_scores(loaded, AutoTokenizer.from_pretrained(models[0]), score_pack, target,
                                      autocast_dtype)
+    if scores and join:
+        scores = joined_scores(earlier_described.get("teacher_scores", {}), scores)
     if scores:
         log(f"F1 on {scores['questions']} confirmation questions: models {scores['models']}, "
-            f"their mean {scores['ensemble']}")
-    teachers = [describe_model(m) for m in models]
+            + teacher_targets.mean_scores(scores))
+    teachers = earlier_described["teachers"] + [describe_model(m) for m in models]
     tmp = out.with_name(out.name + ".tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "wb") as f:
@@ -175,11 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cuda", choices=("cpu", "cuda"))
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--top-k", type=int, default=TOP_K)
+    p.add_argument("--join", type=Path, default=None,
+                   help="an earlier targets file of the same windows: its teachers join these models' mean")
     p.add_argument("--score-pack", type=Path, default=None,
                    help="score the models and their mean on this pack's confirmation questions")
     a = p.parse_args(argv)
     build(a.model, a.windows, a.out, a.device, a.batch_size, a.top_k, a.score_pack,
-          log=lambda m: print(m, flush=True))
+          log=lambda m: print(m, flush=True), join=a.join)
     return 0
 
 

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from qa_desktop.engine.model_manifest import ModelManifest
+from qa_desktop.training import teacher_targets
 from qa_desktop.training.recipes import Recipe
 
 
@@ -154,11 +155,11 @@ def _soup_lines(training: dict) -> list[str]:
     for k, ensemble in enumerate(ensembles, 1):
         scores = ensemble["teacher_scores"]
         lines.append(f"- Ensemble {k} (`training/ensemble_targets.py`): the mean of {len(ensemble['teachers'])} runs' "
-                     "start/end probabilities on the training windows that hold an answer (their heads were drawn "
-                     "with seeds of their own, so they are averaged in their predictions, never in their weights): "
+                     "start/end probabilities on the training windows that hold an answer (runs whose heads were "
+                     "drawn with seeds of their own average in their predictions, never in their weights): "
                      + "; ".join(ensemble["teachers"]) + f". On {scores['questions']:,} confirmation questions "
                      f"(seed {scores['seed']}) they score F1 " + ", ".join(f"{f:.2f}" for f in scores["models"])
-                     + f", their mean {scores['ensemble']:.2f}.")
+                     + ", " + teacher_targets.mean_scores(scores) + ".")
     return lines
 
 

@@ -186,6 +186,14 @@ def describe(path: Path) -> dict:
                 "windows": len(f["has_target"]), **({"teacher_scores": scores} if scores else {})}
 
 
+def mean_scores(scores: dict) -> str:
+    """How a targets file's scores name the mean of its teachers (for the log and the model card)."""
+    if scores.get("ensemble") is not None:
+        return f"their mean {scores['ensemble']:.2f}"
+    return (f"the mean of the earlier ones {scores['earlier_ensemble']:.2f}, of the later ones "
+            f"{scores['new_ensemble']:.2f} (the mean of all was not scored: the earlier weights were not kept)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", type=Path, required=True, help="the student's run directory (its args.json)")

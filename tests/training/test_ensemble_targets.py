@@ -112,3 +112,31 @@ def test_targets_fit_only_the_windows_they_were_made_for(english_style, tmp_path
     with torch.no_grad():
         logits = net(**batch).start_logits[0, :len(windows.input_ids[first])]
     assert int(loaded["start_pos"][first, 0]) == int(logits.argmax())
+
+
+def test_earlier_teachers_known_by_their_top_k_weigh_as_one_teacher_each():
+    new_mean = torch.tensor([[0.1, 0.6, 0.3, 0.0]])
+    mixed = ensemble_targets.joined(new_mean, np.array([[2, 0]], np.int16), np.array([[0.75, 0.25]], np.float16),
+                                    earlier=2, new=1)
+    torch.testing.assert_close(mixed, (2 * torch.tensor([[0.25, 0.0, 0.75, 0.0]]) + new_mean) / 3)
+
+
+def test_joining_a_targets_file_adds_its_teachers_and_names_which_means_were_scored(english_style, tmp_path):
+    root, _base, _plan = english_style
+    windows_file, model = root / "work" / "windows.npz", root / "work" / "run" / "final"
+    first, both = tmp_path / "first.npz", tmp_path / "both.npz"
+    ensemble_targets.build([model], windows_file, first, device="cpu", score_pack=root / "pack")
+    ensemble_targets.build([model], windows_file, both, device="cpu", score_pack=root / "pack", join=first)
+    key = window_cache.stored_key(windows_file)
+    windows, _summary = window_cache.load(windows_file, key=None)
+    one, two = (teacher_targets.load(f, key, len(windows)) for f in (first, both))
+    has = one["has_target"]
+    # The same model twice: the joined mean is that model's own, up to the top-K cut and fp16.
+    np.testing.assert_array_equal(two["start_pos"][has][:, 0], one["start_pos"][has][:, 0])
+    np.testing.assert_allclose(two["end_p"][has].astype(np.float64), one["end_p"][has].astype(np.float64), atol=5e-3)
+    facts = teacher_targets.describe(both)
+    assert len(facts["teachers"]) == 2
+    scores = facts["teacher_scores"]
+    assert len(scores["models"]) == 2 and scores["ensemble"] is None
+    assert "the mean of all was not scored" in teacher_targets.mean_scores(scores)
+    assert teacher_targets.mean_scores(teacher_targets.describe(first)["teacher_scores"]).startswith("their mean ")
